@@ -1,0 +1,238 @@
+/* The container's filesystem: rootfs propagation and self-bind, every mount of
+ * config.json in order, device nodes, and the masked/read-only paths after pivot. */
+#include "internal.h"
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+
+static unsigned long locked_flags(const char *path)
+{
+    struct statvfs st;
+    unsigned long flags = 0;
+    if (statvfs(path, &st) < 0)
+        return 0;
+    if (st.f_flag & ST_NOSUID)
+        flags |= MS_NOSUID;
+    if (st.f_flag & ST_NODEV)
+        flags |= MS_NODEV;
+    if (st.f_flag & ST_NOEXEC)
+        flags |= MS_NOEXEC;
+    if (st.f_flag & ST_NOATIME)
+        flags |= MS_NOATIME;
+    if (st.f_flag & ST_NODIRATIME)
+        flags |= MS_NODIRATIME;
+    if (st.f_flag & ST_RELATIME)
+        flags |= MS_RELATIME;
+    if (st.f_flag & ST_RDONLY)
+        flags |= MS_RDONLY;
+    return flags;
+}
+
+/* A bind remount keeps the flags the kernel locked (in a user namespace it must). */
+static int remount_bind(const char *path, unsigned long flags)
+{
+    if (mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | flags, NULL) == 0)
+        return 0;
+    if (errno != EPERM)
+        return -1;
+    return mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | flags | locked_flags(path), NULL);
+}
+
+void oci_prepare_rootfs(const struct oci_plan *plan, int rootfd)
+{
+    char path[64];
+    unsigned long prop = plan->rootfs_propagation ? plan->rootfs_propagation : (MS_SLAVE | MS_REC);
+    /* pivot_root refuses shared parents: a shared rootfs is re-shared after pivot */
+    if (prop & MS_SHARED)
+        prop = MS_PRIVATE | MS_REC;
+    if (mount(NULL, "/", NULL, prop, NULL) < 0)
+        oci_die_errno(plan->sync_fd, "set propagation of /");
+    oci_fd_path(rootfd, path, sizeof path);
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+        oci_die_errno(plan->sync_fd, "bind rootfs %s", plan->rootfs);
+}
+
+static int is_dir_source(const struct oci_mount *m)
+{
+    struct stat st;
+    if (!(m->flags & MS_BIND))
+        return 1;
+    return stat(m->source, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int reopen(int rootfd, const struct oci_mount *m, char *path, size_t len)
+{
+    int fd = oci_open_in_root(rootfd, m->destination, O_PATH);
+    if (fd >= 0)
+        oci_fd_path(fd, path, len);
+    return fd;
+}
+
+/* A "symlink" step (the comounted cgroup v1 controllers: cpu -> cpu,cpuacct). */
+static void symlink_one(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
+{
+    char dir[4096], *slash;
+    int parent;
+    snprintf(dir, sizeof dir, "%s", m->destination);
+    slash = strrchr(dir, '/');
+    *slash = '\0';
+    parent = oci_open_in_root(rootfd, dir[0] ? dir : "/", O_PATH | O_DIRECTORY);
+    if (parent < 0 || (symlinkat(m->source, parent, slash + 1) < 0 && errno != EEXIST))
+        oci_die_errno(plan->sync_fd, "symlink %s -> %s", m->destination, m->source);
+    close(parent);
+}
+
+static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
+{
+    char target[64];
+    int fd, is_bind = (m->flags & MS_BIND) != 0;
+    struct stat st;
+
+    if (m->type && strcmp(m->type, "symlink") == 0) {
+        symlink_one(plan, rootfd, m);
+        return;
+    }
+
+    if (is_bind && stat(m->source, &st) < 0)
+        oci_die_errno(plan->sync_fd, "mount %s: bind source %s", m->destination, m->source);
+    fd = oci_make_target_in_root(rootfd, m->destination, is_dir_source(m));
+    if (fd < 0)
+        oci_die_errno(plan->sync_fd, "mount %s: create mount point in rootfs", m->destination);
+    oci_fd_path(fd, target, sizeof target);
+
+    if (is_bind) {
+        if (mount(m->source, target, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
+            oci_die_errno(plan->sync_fd, "bind mount %s to %s", m->source, m->destination);
+        close(fd);
+        if (m->flags & ~(MS_BIND | MS_REC)) {
+            fd = reopen(rootfd, m, target, sizeof target);
+            if (fd < 0 || remount_bind(target, m->flags & ~(MS_BIND | MS_REC)) < 0)
+                oci_die_errno(plan->sync_fd, "remount %s with its options", m->destination);
+            close(fd);
+        }
+    } else {
+        const char *src = m->source ? m->source : m->type;
+        if (mount(src, target, m->type, m->flags, m->data) < 0) {
+            /* sysfs needs a network namespace of our own: fall back to a bind as runc does */
+            if (!(errno == EPERM && strcmp(m->type, "sysfs") == 0) ||
+                mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+                oci_die_errno(plan->sync_fd, "mount %s (%s) to %s", src, m->type, m->destination);
+            close(fd);
+            fd = reopen(rootfd, m, target, sizeof target);
+            if (fd < 0 || remount_bind(target, (m->flags & ~MS_REC) | MS_RDONLY) < 0)
+                oci_die_errno(plan->sync_fd, "remount %s read-only", m->destination);
+        }
+        close(fd);
+    }
+    if (m->propagation) {
+        fd = reopen(rootfd, m, target, sizeof target);
+        if (fd < 0 || mount(NULL, target, NULL, m->propagation, NULL) < 0)
+            oci_die_errno(plan->sync_fd, "set propagation of %s", m->destination);
+        close(fd);
+    }
+}
+
+void oci_mount_all(const struct oci_plan *plan, int rootfd)
+{
+    for (int i = 0; i < plan->n_mounts; i++)
+        mount_one(plan, rootfd, &plan->mounts[i]);
+}
+
+static void bind_device(const struct oci_plan *plan, int rootfd, const struct oci_device *d)
+{
+    char target[64];
+    int fd = oci_make_target_in_root(rootfd, d->path, 0);
+    if (fd < 0)
+        oci_die_errno(plan->sync_fd, "create %s", d->path);
+    oci_fd_path(fd, target, sizeof target);
+    if (mount(d->path, target, NULL, MS_BIND, NULL) < 0)
+        oci_die_errno(plan->sync_fd, "bind device %s", d->path);
+    close(fd);
+}
+
+void oci_create_devices(const struct oci_plan *plan, int rootfd)
+{
+    for (int i = 0; i < plan->n_devices; i++) {
+        const struct oci_device *d = &plan->devices[i];
+        char dir[4096], *slash;
+        const char *name;
+        mode_t kind = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+        int parent;
+
+        if (plan->bind_devices) {
+            bind_device(plan, rootfd, d);
+            continue;
+        }
+        snprintf(dir, sizeof dir, "%s", d->path);
+        slash = strrchr(dir, '/');
+        name = slash ? slash + 1 : dir;
+        if (slash)
+            *slash = '\0';
+        if (oci_mkdir_in_root(rootfd, dir, 0755) < 0 ||
+            (parent = oci_open_in_root(rootfd, dir, O_PATH | O_DIRECTORY)) < 0)
+            oci_die_errno(plan->sync_fd, "create the directory of device %s", d->path);
+        unlinkat(parent, name, 0);
+        if (mknodat(parent, name, kind | (d->mode & 07777), makedev(d->major, d->minor)) < 0)
+            oci_die_errno(plan->sync_fd, "mknod %s", d->path);
+        if (fchownat(parent, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+            oci_die_errno(plan->sync_fd, "chown %s", d->path);
+        close(parent);
+    }
+}
+
+void oci_create_dev_links(int rootfd)
+{
+    static const char *links[][2] = {
+        { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+        { "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+    };
+    int dev = oci_open_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
+    if (dev < 0)
+        return;
+    for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
+        symlinkat(links[i][0], dev, links[i][1]);
+    if (access("/proc/kcore", F_OK) == 0)
+        symlinkat("/proc/kcore", dev, "core");
+    /* the container's own devpts instance serves /dev/ptmx */
+    unlinkat(dev, "ptmx", 0);
+    symlinkat("pts/ptmx", dev, "ptmx");
+    close(dev);
+}
+
+static void readonly_path(const struct oci_plan *plan, const char *path)
+{
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0) {
+        if (errno == ENOENT)
+            return;
+        oci_die_errno(plan->sync_fd, "bind readonly path %s", path);
+    }
+    if (remount_bind(path, MS_RDONLY | MS_REC) < 0)
+        oci_die_errno(plan->sync_fd, "remount readonly path %s", path);
+}
+
+static void mask_path(const struct oci_plan *plan, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        if (errno == ENOENT)
+            return;
+        oci_die_errno(plan->sync_fd, "mask path %s", path);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+            oci_die_errno(plan->sync_fd, "mask directory %s", path);
+    } else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+        oci_die_errno(plan->sync_fd, "mask file %s", path);
+    }
+}
+
+void oci_finish_rootfs(const struct oci_plan *plan)
+{
+    if (plan->rootfs_propagation && mount(NULL, "/", NULL, plan->rootfs_propagation, NULL) < 0)
+        oci_die_errno(plan->sync_fd, "set rootfs propagation");
+    for (int i = 0; i < plan->n_readonly_paths; i++)
+        readonly_path(plan, plan->readonly_paths[i]);
+    for (int i = 0; i < plan->n_masked_paths; i++)
+        mask_path(plan, plan->masked_paths[i]);
+    if (plan->rootfs_readonly && remount_bind("/", MS_RDONLY) < 0)
+        oci_die_errno(plan->sync_fd, "remount / read-only");
+}

@@ -1,0 +1,140 @@
+/* The plan: everything the container's init needs between clone() and
+ * execve(), flattened by the Python layer (ociruntime/plan.py).
+ *
+ * This file is read twice: by the C compiler (through internal.h) and by
+ * CFFI's cdef (ociruntime/_build.py), so it holds only declarations CFFI
+ * can parse: no preprocessor lines, no macros. */
+
+struct oci_join_ns {
+    int type;                 /* CLONE_NEW* flag */
+    const char *path;         /* /proc/PID/ns/X or a bind-mounted ns file */
+};
+
+struct oci_mount {
+    const char *source;       /* NULL: none */
+    const char *destination;  /* absolute path inside the rootfs */
+    const char *type;         /* NULL or "bind": a bind mount */
+    unsigned long flags;      /* MS_* flags for mount(2), MS_BIND/MS_REC included */
+    unsigned long propagation;/* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC], 0: none */
+    const char *data;         /* fs-specific options, NULL: none */
+    int idmapped;             /* reserved: idmapped mounts are refused in Python */
+};
+
+struct oci_device {
+    const char *path;         /* absolute path inside the rootfs */
+    int type;                 /* 'c', 'b', 'p' (fifo) */
+    long long major;
+    long long minor;
+    unsigned int mode;        /* permission bits */
+    unsigned int uid;
+    unsigned int gid;
+};
+
+struct oci_rlimit {
+    int resource;             /* RLIMIT_* number */
+    unsigned long long soft;
+    unsigned long long hard;
+};
+
+struct oci_hook {
+    const char *path;
+    char **argv;              /* NULL-terminated; NULL: { path, NULL } */
+    char **envp;              /* NULL-terminated */
+    int timeout;              /* seconds, 0: none */
+};
+
+struct oci_seccomp_arg {
+    unsigned int index;
+    unsigned long long value;
+    unsigned long long value_two;
+    int op;                   /* libseccomp enum scmp_compare */
+};
+
+struct oci_seccomp_rule {
+    const char *name;         /* syscall name */
+    unsigned int action;      /* libseccomp SCMP_ACT_* value, errno folded in */
+    struct oci_seccomp_arg *args;
+    int n_args;
+};
+
+struct oci_seccomp {
+    unsigned int default_action;
+    char **architectures;     /* libseccomp arch names ("x86_64", "x86", ...) */
+    int n_architectures;
+    unsigned int flags;       /* SECCOMP_FILTER_FLAG_* */
+    struct oci_seccomp_rule *rules;
+    int n_rules;
+    int notify;               /* some action is SCMP_ACT_NOTIFY: hand the fd to the parent */
+};
+
+struct oci_plan {
+    /* namespaces */
+    int clone_flags;          /* CLONE_NEW* to create (CLONE_NEWUSER and CLONE_NEWTIME included) */
+    struct oci_join_ns *joins;
+    int n_joins;
+    long long time_offsets[4];/* monotonic secs, nsecs, boottime secs, nsecs */
+    int has_time_offsets;
+
+    /* filesystem */
+    const char *rootfs;       /* absolute host path */
+    int rootfs_readonly;
+    unsigned long rootfs_propagation;  /* applied to "/" before mounting, 0: MS_REC|MS_SLAVE */
+    int no_pivot;
+    struct oci_mount *mounts;
+    int n_mounts;
+    struct oci_device *devices;   /* default devices first, then linux.devices */
+    int n_devices;
+    int bind_devices;         /* in a user namespace mknod fails: bind the host's nodes */
+    int dev_links;            /* /dev is ours (not a host bind): add the fd, stdio and ptmx links */
+    char **masked_paths;
+    int n_masked_paths;
+    char **readonly_paths;
+    int n_readonly_paths;
+    const char *hostname;     /* NULL: leave as is */
+    const char *domainname;
+    char **sysctl;            /* "net/ipv4/ip_forward=1" pairs, key in /proc/sys path form */
+    int n_sysctl;
+
+    /* process */
+    char **argv;
+    char **envp;
+    const char *cwd;
+    unsigned int uid;
+    unsigned int gid;
+    unsigned int *additional_gids;
+    int n_additional_gids;
+    int umask;                /* -1: leave */
+    struct oci_rlimit *rlimits;
+    int n_rlimits;
+    int oom_score_adj;
+    int has_oom_score_adj;
+    int no_new_privileges;
+    unsigned long long caps[5];   /* effective, permitted, inheritable, bounding, ambient */
+    int has_caps;
+    int terminal;
+    int console_fd;           /* connected --console-socket, -1: none */
+    unsigned short console_rows;
+    unsigned short console_cols;
+    int preserve_fds;         /* fds 3 .. 3+N-1 survive exec */
+    int personality;          /* -1: leave */
+    struct oci_seccomp *seccomp;  /* NULL: none */
+
+    /* hooks run by the init itself, inside the container */
+    struct oci_hook *create_container_hooks;
+    int n_create_container_hooks;
+    struct oci_hook *start_container_hooks;
+    int n_start_container_hooks;
+
+    /* runtime plumbing */
+    int sync_fd;              /* set by oci_spawn: child end of the SOCK_SEQPACKET pair */
+    int state_dir_fd;         /* the container's state dir: the start socket is bound in it */
+    int exec_only;            /* 1: `exec` into a running container (no rootfs work, no start wait) */
+};
+
+/* Fork the runtime's side of a new container (or `exec` process): returns 0 and the
+ * first-stage pid and the runtime's end of the sync socket; the init reports on it. */
+int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int errlen);
+/* Release a created container's init (its start socket in the state dir); 0 once it exec'd. */
+int oci_start(int state_dir_fd, const char *state_json, char *err, int errlen);
+int oci_recv_fd(int sock);
+int oci_send_fd(int sock, int fd, const char *name);

@@ -1,0 +1,300 @@
+/* The two stages between the runtime and the container's first instruction.
+ *
+ * stage 1 (child of the runtime): joins namespaces given by path, unshares the
+ * user namespace (the runtime writes its maps and places it in the cgroup), and
+ * the time namespace; then clones stage 2 with CLONE_PARENT and the new namespaces.
+ * stage 2 (the container init, a child of the runtime): builds the rootfs, runs
+ * the in-container hooks, sets up the process and waits on the start socket. */
+#include "internal.h"
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static void reset_signals(void)
+{
+    sigset_t none;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sig != SIGKILL && sig != SIGSTOP)
+            signal(sig, SIG_DFL);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int start_socket_path(int state_dir_fd, struct sockaddr_un *addr)
+{
+    memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    /* via the dir fd: a state dir path may exceed sun_path's 108 bytes */
+    return snprintf(addr->sun_path, sizeof addr->sun_path, "/proc/self/fd/%d/start.sock", state_dir_fd);
+}
+
+static int listen_start_socket(int state_dir_fd)
+{
+    struct sockaddr_un addr;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    start_socket_path(state_dir_fd, &addr);
+    if (bind(fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen(fd, 1) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/* Everything before the program: stdio, fds, seccomp. Never returns. */
+static void exec_program(struct oci_plan *plan, const char *path, int report_fd)
+{
+    int notify_fd = -1;
+    char err[512];
+    unsigned int first_closed = 3 + (unsigned int) plan->preserve_fds;
+    if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+        for (int fd = first_closed; fd < 65536; fd++)
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+    for (int fd = 3; fd < (int) first_closed; fd++)
+        fcntl(fd, F_SETFD, 0);
+    if (plan->seccomp && oci_seccomp_load(plan->seccomp, &notify_fd, err, sizeof err) < 0)
+        oci_die(report_fd, "seccomp: %s", err);
+    execve(path, plan->argv, plan->envp);
+    oci_die_errno(report_fd, "exec %s", path);
+}
+
+static void wait_for_start(struct oci_plan *plan, int listen_fd, const char *path)
+{
+    static char state[1 << 16];
+    size_t used = 0;
+    ssize_t n;
+    int conn;
+    do
+        conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    while (conn < 0 && errno == EINTR);
+    if (conn < 0)
+        _exit(1);
+    close(listen_fd);
+    while (used < sizeof state - 1 && (n = read(conn, state + used, sizeof state - 1 - used)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        used += (size_t) n;
+    }
+    state[used] = '\0';
+    oci_run_hooks(conn, "startContainer", plan->start_container_hooks, plan->n_start_container_hooks, state);
+    exec_program(plan, path, conn);
+}
+
+static void stage2(struct oci_plan *plan, int listen_fd)
+{
+    static char state[1 << 16];
+    char exe[4096];
+    const char *path;
+    int sync_fd = plan->sync_fd;
+    int rootfd = -1;
+
+    reset_signals();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_DUMPABLE, 0);
+    if (setsid() < 0)
+        oci_die_errno(sync_fd, "setsid");
+
+    if (!plan->exec_only) {
+        umask(0);
+        rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+            oci_die_errno(sync_fd, "rootfs %s", plan->rootfs);
+        oci_prepare_rootfs(plan, rootfd);
+        close(rootfd);
+        /* the rootfs is now a bind mount of itself: reopen its root */
+        rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+            oci_die_errno(sync_fd, "rootfs %s", plan->rootfs);
+        oci_mount_all(plan, rootfd);
+        oci_create_devices(plan, rootfd);
+        if (plan->dev_links)
+            oci_create_dev_links(rootfd);
+
+        oci_sync_send(sync_fd, "hooks");
+        oci_sync_expect(sync_fd, "state", state, sizeof state);
+        oci_run_hooks(sync_fd, "createContainer", plan->create_container_hooks, plan->n_create_container_hooks, state);
+
+        oci_enter_rootfs(plan, rootfd);
+        oci_set_uts(plan);
+        oci_apply_sysctl(plan);
+        oci_finish_rootfs(plan);
+        umask(022);
+    }
+
+    oci_apply_process_attrs(plan);
+    oci_setup_terminal(plan);
+    oci_drop_bounding(plan);
+    oci_switch_user(plan);
+    oci_apply_caps(plan);
+    if (plan->cwd && chdir(plan->cwd) < 0)
+        oci_die_errno(sync_fd, "chdir to cwd (\"%s\") set in config.json", plan->cwd);
+    path = oci_find_executable(plan, exe, sizeof exe);
+    if (!path)
+        oci_die(sync_fd, "exec: \"%s\": executable file not found in $PATH", plan->argv[0]);
+    if (plan->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        oci_die_errno(sync_fd, "prctl(PR_SET_NO_NEW_PRIVS)");
+
+    if (plan->exec_only)
+        exec_program(plan, path, sync_fd); /* success: the runtime sees EOF */
+
+    prctl(PR_SET_PDEATHSIG, 0);
+    oci_sync_send(sync_fd, "ready");
+    close(sync_fd);
+    wait_for_start(plan, listen_fd, path);
+}
+
+static void write_file(int sync_fd, const char *path, const char *data)
+{
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, data, strlen(data)) < 0)
+        oci_die_errno(sync_fd, "write %s", path);
+    close(fd);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *) a - *(const int *) b;
+}
+
+/* Close every inherited fd but stdio, the preserved ones and our own: the runtime's
+ * fds (its state dir lock among them) must not live on in the container's init. */
+static void close_inherited_fds(const struct oci_plan *plan, int listen_fd)
+{
+    int keep[3] = { plan->sync_fd, listen_fd, plan->console_fd };
+    unsigned int from = 3 + (unsigned int) plan->preserve_fds;
+    qsort(keep, 3, sizeof keep[0], cmp_int);
+    for (int i = 0; i < 3; i++) {
+        if (keep[i] < (int) from)
+            continue;
+        if (keep[i] > (int) from)
+            syscall(SYS_close_range, from, keep[i] - 1, 0);
+        from = (unsigned int) keep[i] + 1;
+    }
+    syscall(SYS_close_range, from, ~0U, 0);
+}
+
+static void stage1(struct oci_plan *plan, int listen_fd)
+{
+    char msg[64];
+    int sync_fd = plan->sync_fd;
+    int flags = plan->clone_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME);
+    long pid;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    close_inherited_fds(plan, listen_fd);
+    oci_join_namespaces(plan, 1);
+    if ((plan->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
+        oci_die_errno(sync_fd, "unshare user namespace");
+    oci_sync_send(sync_fd, "stage1");
+    oci_sync_expect(sync_fd, "go", NULL, 0);
+    if (plan->clone_flags & CLONE_NEWUSER) {
+        if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+            oci_die_errno(sync_fd, "become root in the user namespace (is uid/gid 0 mapped?)");
+    }
+    oci_join_namespaces(plan, 0);
+    if (plan->clone_flags & CLONE_NEWTIME) {
+        if (unshare(CLONE_NEWTIME) < 0)
+            oci_die_errno(sync_fd, "unshare time namespace");
+        if (plan->has_time_offsets) {
+            char offsets[128];
+            snprintf(offsets, sizeof offsets, "monotonic %lld %lld\nboottime %lld %lld\n",
+                     plan->time_offsets[0], plan->time_offsets[1], plan->time_offsets[2], plan->time_offsets[3]);
+            write_file(sync_fd, "/proc/self/timens_offsets", offsets);
+        }
+    }
+    pid = syscall(SYS_clone, CLONE_PARENT | flags, NULL, NULL, NULL, NULL);
+    if (pid < 0)
+        oci_die_errno(sync_fd, "clone");
+    if (pid == 0)
+        stage2(plan, listen_fd);
+    snprintf(msg, sizeof msg, "pid %ld", pid);
+    oci_sync_send(sync_fd, msg);
+    _exit(0);
+}
+
+int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int errlen)
+{
+    int pair[2];
+    int listen_fd = -1;
+    pid_t pid;
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+        snprintf(err, errlen, "socketpair: %s", strerror(errno));
+        return -1;
+    }
+    if (!plan->exec_only && (listen_fd = listen_start_socket(plan->state_dir_fd)) < 0) {
+        snprintf(err, errlen, "start socket: %s", strerror(errno));
+        close(pair[0]);
+        close(pair[1]);
+        return -1;
+    }
+    plan->sync_fd = pair[1];
+    pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        close(pair[0]);
+        close(pair[1]);
+        if (listen_fd >= 0)
+            close(listen_fd);
+        return -1;
+    }
+    if (pid == 0) {
+        close(pair[0]);
+        stage1(plan, listen_fd);
+    }
+    close(pair[1]);
+    if (listen_fd >= 0)
+        close(listen_fd);
+    *pid_out = pid;
+    *sync_out = pair[0];
+    return 0;
+}
+
+int oci_start(int state_dir_fd, const char *state_json, char *err, int errlen)
+{
+    struct sockaddr_un addr;
+    char reply[4096];
+    size_t used = 0;
+    ssize_t n;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    start_socket_path(state_dir_fd, &addr);
+    if (connect(fd, (struct sockaddr *) &addr, sizeof addr) < 0) {
+        snprintf(err, errlen, "the container's init is gone: %s", strerror(errno));
+        close(fd);
+        unlinkat(state_dir_fd, "start.sock", 0);
+        return -1;
+    }
+    unlinkat(state_dir_fd, "start.sock", 0);
+    if (send(fd, state_json, strlen(state_json), MSG_NOSIGNAL) < 0 || shutdown(fd, SHUT_WR) < 0) {
+        snprintf(err, errlen, "start: %s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    while (used < sizeof reply - 1 && (n = read(fd, reply + used, sizeof reply - 1 - used)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        used += (size_t) n;
+    }
+    close(fd);
+    reply[used] = '\0';
+    if (used == 0)
+        return 0;
+    snprintf(err, errlen, "%s", strncmp(reply, "error ", 6) == 0 ? reply + 6 : reply);
+    return -1;
+}

@@ -1,0 +1,97 @@
+/* The runtime <-> init protocol: short text messages on a SOCK_SEQPACKET pair.
+ * Messages: "stage1", "go", "pid N", "hooks", "state {json}", "ready", "error MSG". */
+#include "internal.h"
+#include <sys/socket.h>
+
+int oci_sync_send(int fd, const char *msg)
+{
+    ssize_t n;
+    do
+        n = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : 0;
+}
+
+int oci_sync_recv(int fd, char *buf, int len)
+{
+    ssize_t n;
+    do
+        n = recv(fd, buf, len - 1, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return (int) n;
+}
+
+void oci_sync_expect(int fd, const char *want, char *payload, int len)
+{
+    static char buf[1 << 17];
+    size_t wl = strlen(want);
+    int n = oci_sync_recv(fd, buf, sizeof buf);
+    if (n <= 0)
+        _exit(1); /* the runtime went away: nothing left to report to */
+    if (strncmp(buf, want, wl) != 0 || (buf[wl] != '\0' && buf[wl] != ' '))
+        oci_die(fd, "init: expected \"%s\" from the runtime, got \"%.40s\"", want, buf);
+    if (payload) {
+        const char *p = buf[wl] == ' ' ? buf + wl + 1 : buf + wl;
+        snprintf(payload, len, "%s", p);
+    }
+}
+
+__attribute__((noreturn)) static void vdie(int sync_fd, int with_errno, const char *fmt, va_list ap)
+{
+    char msg[4096];
+    int saved = errno;
+    int off = snprintf(msg, sizeof msg, "error ");
+    off += vsnprintf(msg + off, sizeof msg - off, fmt, ap);
+    if (with_errno && off < (int) sizeof msg)
+        snprintf(msg + off, sizeof msg - off, ": %s", strerror(saved));
+    if (sync_fd >= 0)
+        oci_sync_send(sync_fd, msg);
+    _exit(1);
+}
+
+void oci_die(int sync_fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdie(sync_fd, 0, fmt, ap);
+    /* not reached: vdie exits */
+}
+
+void oci_die_errno(int sync_fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vdie(sync_fd, 1, fmt, ap);
+}
+
+int oci_send_fd(int sock, int fd, const char *name)
+{
+    struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen(name) + 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int oci_recv_fd(int sock)
+{
+    char name[256];
+    struct iovec iov = { .iov_base = name, .iov_len = sizeof name };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c;
+    int fd = -1;
+    if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) <= 0)
+        return -1;
+    c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_type == SCM_RIGHTS)
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return fd;
+}

@@ -1,0 +1,58 @@
+"""cgroups: one manager interface, a v2 (unified) and a v1 (legacy/hybrid) driver behind it.
+
+Contract used by the lifecycle (ociruntime/lifecycle.py):
+
+    mgr = open_manager(cgroups_path, container_id)   # host mode detected once per call
+    mgr.create(resources)      # mkdir + write linux.resources; RuntimeFailure naming the field
+                               # on error, and nothing left behind
+    mgr.add_pid(pid)           # before the container's first instruction
+    mgr.freeze() / mgr.thaw() / mgr.is_frozen()
+    mgr.pids() -> list[int]    # the whole cgroup tree
+    mgr.kill_all(signum)       # frozen while signalling (SIGKILL thaws afterwards)
+    mgr.update(resources)      # live update, OCI linux.resources shape
+    mgr.stats() -> dict        # runc `events --stats` "data" shape (runc types.Stats)
+    mgr.oom_events() -> int    # OOM kills so far (memory.oom_control / memory.events oom_kill)
+    mgr.destroy()              # idempotent; rmdir leaf-first, retrying while dying tasks leave
+    mgr.container_mounts(mount, cgroupns) -> list[dict]   # expand a "cgroup" mount
+    mgr.to_state() -> dict ; open_manager_from_state(d)   # persisted in state.json
+    mgr.version                # 1 or 2
+
+Refinements:
+- cgroupsPath as runc's cgroupfs driver: absolute = from each hierarchy's root; relative = from this
+  process's own cgroup (v1: per hierarchy; v2: its parent, as runc, because the own cgroup holds
+  tasks); absent = the container id, relative.
+- Hybrid hosts use the v1 driver; the container also gets a directory in the (controller-less)
+  cgroup2 hierarchy, as runc does.
+- v2 create enables controllers in cgroup.subtree_control of every ancestor from the root down to
+  the container's parent (runc's CreateCgroupPath does exactly this); the container's own
+  subtree_control is left empty.
+- linux.resources devices rules are applied exactly as given; `resources_for_spec(linux)` returns the
+  resources with the rules runc really applies (plus linux.devices and runc's default devices).
+- container_mounts returns ordered steps {"source","destination","type","options"}; "type":
+  "symlink" steps mean: create a symlink at destination pointing to source. Destinations are
+  container paths; bind sources are host paths. Options are OCI mount options.
+"""
+
+from .resources import resources_for_spec
+
+__all__ = ["open_manager", "open_manager_from_state", "resources_for_spec"]
+
+
+def _driver(version):
+    if version == 2:
+        from .v2.manager import V2Manager
+        return V2Manager
+    from .v1.manager import V1Manager
+    return V1Manager
+
+
+def open_manager(cgroups_path, container_id):
+    """The manager for a container, the driver chosen from this host's cgroup mounts."""
+    from .hostinfo import UNIFIED, read_host_layout
+    layout = read_host_layout()
+    return _driver(2 if layout.mode == UNIFIED else 1).open(layout, cgroups_path, container_id)
+
+
+def open_manager_from_state(state):
+    """Reopen a manager from to_state()'s dict without looking at the host again."""
+    return _driver(state["version"]).from_state(state)

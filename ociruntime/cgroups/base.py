@@ -1,0 +1,85 @@
+"""What both drivers share: the manager interface and the behaviours built on its primitives."""
+
+import os
+import time
+
+from ociruntime.errors import RuntimeFailure
+
+FREEZE_TIMEOUT = 5.0
+SIGKILL = 9  # Linux; the signal module costs an enum import on every CLI call
+
+
+def wait_until(predicate, what, timeout=FREEZE_TIMEOUT, nudge=None):
+    """Poll `predicate` with a short back-off (calling `nudge` between polls) until true or timeout."""
+    deadline = time.monotonic() + timeout
+    delay = 0.0005
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeFailure(f"cgroups: timed out waiting for {what}")
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+        if nudge:
+            nudge()
+
+
+class Manager:
+    """One container's cgroup(s). Subclasses provide the driver-specific primitives."""
+
+    version = None
+
+    def create(self, resources):
+        raise NotImplementedError
+
+    def add_pid(self, pid):
+        raise NotImplementedError
+
+    def freeze(self):
+        raise NotImplementedError
+
+    def thaw(self):
+        raise NotImplementedError
+
+    def is_frozen(self):
+        raise NotImplementedError
+
+    def pids(self):
+        raise NotImplementedError
+
+    def update(self, resources):
+        raise NotImplementedError
+
+    def stats(self):
+        raise NotImplementedError
+
+    def oom_events(self):
+        raise NotImplementedError
+
+    def destroy(self):
+        raise NotImplementedError
+
+    def container_mounts(self, mount, cgroupns):
+        raise NotImplementedError
+
+    def to_state(self):
+        raise NotImplementedError
+
+    def can_freeze(self):
+        """Whether freeze()/thaw() work here (v1 needs the freezer hierarchy)."""
+        return True
+
+    def kill_all(self, signum):
+        """Signal every process in the cgroup tree, frozen meanwhile so nothing forks past us (as
+        runc). A paused container stays paused, except for SIGKILL: frozen v1 tasks only die thawed."""
+        freezable = self.can_freeze()
+        was_frozen = freezable and self.is_frozen()
+        if freezable and not was_frozen:
+            self.freeze()
+        try:
+            for pid in self.pids():
+                try:
+                    os.kill(pid, signum)
+                except ProcessLookupError:
+                    pass
+        finally:
+            if freezable and (not was_frozen or signum == SIGKILL):
+                self.thaw()

@@ -1,0 +1,136 @@
+"""The v1 manager: one container directory per mounted hierarchy (plus cgroup2's on hybrid hosts, as runc)."""
+
+from ociruntime.errors import RuntimeFailure
+
+from .. import files, stats
+from ..base import Manager
+from ..hostinfo import clean_path, read_own_cgroups
+from . import blkio, cpu, cpuacct, cpuset, devices, freezer, hugetlb, memory, mounts, pids
+
+# runc's subsystem order: cpuset before anything joins, devices early.
+APPLIERS = (("cpuset", cpuset), ("devices", devices), ("memory", memory), ("cpu", cpu),
+            ("pids", pids), ("blkio", blkio), ("hugetlb", hugetlb))
+COLLECTORS = (("cpuacct", cpuacct), ("cpu", cpu), ("cpuset", cpuset), ("memory", memory),
+              ("pids", pids), ("blkio", blkio), ("hugetlb", hugetlb))
+PIDS_SOURCES = ("pids", "freezer", "memory", "devices")
+
+
+def resolve_paths(layout, cgroups_path, container_id):
+    """hierarchy key -> container directory, per runc's fs driver: an absolute cgroupsPath is taken
+    from each hierarchy's root; a relative one (the default is the container id) from this process's
+    own cgroup in that hierarchy."""
+    inner = clean_path(cgroups_path) or clean_path(container_id)
+    hierarchies = layout.v1 + ([layout.v2] if layout.v2 else [])
+    own = {} if inner.startswith("/") else {frozenset(k.split(",")) - {""}: v for k, v in read_own_cgroups().items()}
+    paths, mountpoints = {}, {}
+    for h in hierarchies:
+        if inner.startswith("/"):
+            base = h.mountpoint
+        else:
+            base = h.host_dir(own.get(frozenset(h.controllers), "/"))
+        paths[h.key] = base.rstrip("/") + "/" + inner.strip("/")
+        mountpoints[h.key] = h.mountpoint
+    return paths, mountpoints
+
+
+class V1Manager(Manager):
+    version = 1
+
+    def __init__(self, paths, mountpoints):
+        self.paths = paths              # hierarchy key ("cpu,cpuacct", "name=systemd", "" = cgroup2) -> dir
+        self.mountpoints = mountpoints  # hierarchy key -> where the hierarchy is mounted
+
+    @classmethod
+    def open(cls, layout, cgroups_path, container_id):
+        return cls(*resolve_paths(layout, cgroups_path, container_id))
+
+    @classmethod
+    def from_state(cls, state):
+        return cls(state["paths"], state["mountpoints"])
+
+    def to_state(self):
+        return {"version": 1, "paths": self.paths, "mountpoints": self.mountpoints}
+
+    def _dir(self, controller):
+        for key, path in self.paths.items():
+            if controller in key.split(","):
+                return path
+        return None
+
+    def create(self, resources):
+        resources = resources or {}
+        created = []
+        try:
+            for key, path in self.paths.items():
+                made = files.make_dirs(path)
+                created.extend(made)
+                if "cpuset" in key.split(","):
+                    cpuset.seed_from_parent(made)
+            self.update(resources)
+        except BaseException:
+            files.remove_created(created)
+            raise
+
+    def update(self, resources):
+        resources = resources or {}
+        if resources.get("unified"):
+            raise RuntimeFailure("linux.resources.unified: needs cgroup v2, this host uses cgroup v1 controllers")
+        if resources.get("hugepageLimits") and not self._dir("hugetlb"):
+            raise RuntimeFailure("linux.resources.hugepageLimits: the hugetlb controller is not mounted")
+        for controller, module in APPLIERS:
+            cgdir = self._dir(controller)
+            if cgdir:
+                module.apply(cgdir, resources)
+
+    def add_pid(self, pid):
+        for path in self.paths.values():
+            files.write(path, "cgroup.procs", pid, "cgroups: adding the process")
+
+    def can_freeze(self):
+        return self._dir("freezer") is not None
+
+    def freeze(self):
+        freezer.freeze(self._freezer_dir())
+
+    def thaw(self):
+        freezer.thaw(self._freezer_dir())
+
+    def is_frozen(self):
+        return self.can_freeze() and freezer.is_frozen(self._dir("freezer"))
+
+    def _freezer_dir(self):
+        if not self.can_freeze():
+            raise RuntimeFailure("cgroups: the freezer controller is not mounted")
+        return self._dir("freezer")
+
+    def pids(self):
+        for controller in PIDS_SOURCES:
+            cgdir = self._dir(controller)
+            if cgdir:
+                return files.tree_pids(cgdir)
+        return files.tree_pids(next(iter(self.paths.values())))
+
+    def stats(self):
+        out = stats.empty_stats()
+        for controller, module in COLLECTORS:
+            cgdir = self._dir(controller)
+            if cgdir:
+                module.collect(cgdir, out)
+        return out
+
+    def oom_events(self):
+        cgdir = self._dir("memory")
+        return memory.oom_kills(cgdir) if cgdir else 0
+
+    def destroy(self):
+        failures = []
+        for path in self.paths.values():
+            try:
+                files.remove_tree(path)
+            except RuntimeFailure as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+
+    def container_mounts(self, mount, cgroupns):
+        return mounts.container_mounts(self.paths, self.mountpoints, mount, cgroupns)

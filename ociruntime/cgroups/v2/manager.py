@@ -1,0 +1,126 @@
+"""The v2 manager: one directory in the unified hierarchy."""
+
+import os
+
+from ociruntime.errors import RuntimeFailure
+
+from .. import files, stats
+from ..base import SIGKILL, Manager
+from ..hostinfo import clean_path, read_own_cgroups
+from . import cpu, cpuset, freezer, hugetlb, io, memory, pids, unified
+
+APPLIERS = (cpuset, memory, cpu, pids, io, hugetlb, unified)
+COLLECTORS = (cpu, cpuset, memory, pids, io, hugetlb)
+
+
+def resolve_path(layout, cgroups_path, container_id):
+    """The container directory per runc's fs2 driver: absolute cgroupsPath from the root; relative
+    (default: the container id) from the parent of this process's cgroup, which holds tasks itself."""
+    inner = clean_path(cgroups_path) or clean_path(container_id)
+    if inner.startswith("/"):
+        base = layout.v2.mountpoint
+    else:
+        base = layout.v2.host_dir(os.path.dirname(read_own_cgroups().get("", "/")))
+    return base.rstrip("/") + "/" + inner.strip("/")
+
+
+def enable_controllers(mountpoint, path):
+    """Enable in every ancestor's cgroup.subtree_control, root to parent, the controllers it has
+    but has not enabled yet (runc's CreateCgroupPath). Failures are left for the resource writes
+    to report, naming their field."""
+    ancestor = mountpoint
+    for part in os.path.relpath(os.path.dirname(path), mountpoint).split("/"):
+        if part != ".":
+            ancestor = os.path.join(ancestor, part)
+        available = set((files.read_optional(ancestor, "cgroup.controllers") or "").split())
+        missing = available - set(files.read(ancestor, "cgroup.subtree_control").split())
+        for controller in sorted(missing):
+            try:
+                files.write(ancestor, "cgroup.subtree_control", f"+{controller}", "cgroups")
+            except RuntimeFailure:
+                pass
+
+
+class V2Manager(Manager):
+    version = 2
+
+    def __init__(self, path, mountpoint):
+        self.path = path
+        self.mountpoint = mountpoint
+
+    @classmethod
+    def open(cls, layout, cgroups_path, container_id):
+        return cls(resolve_path(layout, cgroups_path, container_id), layout.v2.mountpoint)
+
+    @classmethod
+    def from_state(cls, state):
+        return cls(state["path"], state["mountpoint"])
+
+    def to_state(self):
+        return {"version": 2, "path": self.path, "mountpoint": self.mountpoint}
+
+    def create(self, resources):
+        resources = resources or {}
+        if not os.path.realpath(self.path).startswith(self.mountpoint.rstrip("/") + "/"):
+            raise RuntimeFailure(f"cgroupsPath: {self.path} is not below {self.mountpoint}")
+        created = files.make_dirs(self.path)
+        try:
+            enable_controllers(self.mountpoint, self.path)
+            self.update(resources)
+        except BaseException:
+            files.remove_created(created)
+            raise
+
+    def update(self, resources):
+        resources = resources or {}
+        for module in APPLIERS:
+            module.apply(self.path, resources)
+        if resources.get("devices"):
+            from . import devices_ebpf
+            devices_ebpf.apply(self.path, resources)
+
+    def add_pid(self, pid):
+        files.write(self.path, "cgroup.procs", pid, "cgroups: adding the process")
+
+    def can_freeze(self):
+        return files.exists(self.path, "cgroup.freeze")
+
+    def freeze(self):
+        freezer.freeze(self.path)
+
+    def thaw(self):
+        freezer.thaw(self.path)
+
+    def is_frozen(self):
+        return freezer.is_frozen(self.path)
+
+    def pids(self):
+        return files.tree_pids(self.path)
+
+    def kill_all(self, signum):
+        """SIGKILL through cgroup.kill where the kernel has it (5.14+): atomic, no fork race."""
+        if signum == SIGKILL and files.exists(self.path, "cgroup.kill"):
+            files.write(self.path, "cgroup.kill", 1, "cgroups: kill")
+        else:
+            super().kill_all(signum)
+
+    def stats(self):
+        out = stats.empty_stats()
+        for module in COLLECTORS:
+            module.collect(self.path, out)
+        return out
+
+    def oom_events(self):
+        return memory.oom_kills(self.path)
+
+    def destroy(self):
+        files.remove_tree(self.path)
+
+    def container_mounts(self, mount, cgroupns):
+        """A cgroup2 mount with its own cgroup namespace, else a bind of the container's directory."""
+        options = [o for o in mount.get("options") or [] if o not in ("rbind", "bind")]
+        if cgroupns:
+            return [{"source": "cgroup2", "destination": mount["destination"], "type": "cgroup2",
+                     "options": options}]
+        return [{"source": self.path, "destination": mount["destination"], "type": "bind",
+                 "options": ["rbind"] + options}]

@@ -1,0 +1,79 @@
+"""A small command-line parser with runc's (urfave/cli) conventions: `-flag`,
+`--flag`, `--flag=value`, `-f value`; flags stop at the first positional.
+
+argparse costs more start-up time than a whole `state` call should."""
+from ..errors import RuntimeFailure
+
+
+class Flag:
+    def __init__(self, names, dest, takes_value=False, default=None, kind=str, help=""):
+        self.names = names.split(",")
+        self.dest = dest
+        self.takes_value = takes_value
+        self.default = default if takes_value or default is not None else False
+        self.kind = kind
+        self.help = help
+
+
+class Command:
+    def __init__(self, name, usage, summary, flags=(), min_args=0, max_args=0):
+        self.name = name
+        self.usage = usage
+        self.summary = summary
+        self.flags = list(flags)
+        self.min_args = min_args
+        self.max_args = max_args
+
+    def help_text(self, prog):
+        lines = [f"Usage: {prog} {self.name} {self.usage}".rstrip(), "", self.summary]
+        if self.flags:
+            lines += ["", "Options:"]
+            for f in self.flags:
+                names = ", ".join(("-" if len(n) == 1 else "--") + n for n in f.names)
+                lines.append(f"   {names + (' value' if f.takes_value else ''):<32} {f.help}")
+        return "\n".join(lines) + "\n"
+
+
+def parse(argv, flags, stop_at_positional=True, what="command"):
+    """(options dict, positional args). `-h`/`--help` sets options['help']."""
+    by_name = {n: f for f in flags for n in f.names}
+    opts = {f.dest: f.default for f in flags}
+    opts["help"] = False
+    rest = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        i += 1
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if not arg.startswith("-") or arg == "-":
+            rest.append(arg)
+            if stop_at_positional:
+                rest.extend(argv[i:])
+                break
+            continue
+        name, eq, value = arg.lstrip("-").partition("=")
+        if name in ("h", "help"):
+            opts["help"] = True
+            continue
+        flag = by_name.get(name)
+        if flag is None:
+            raise RuntimeFailure(f"flag provided but not defined: {arg.split('=')[0]} ({what})")
+        if flag.takes_value:
+            if not eq:
+                if i >= len(argv):
+                    raise RuntimeFailure(f"flag needs an argument: {arg}")
+                value = argv[i]
+                i += 1
+            try:
+                converted = flag.kind(value)
+            except ValueError:
+                raise RuntimeFailure(f"invalid value {value!r} for flag {arg}") from None
+            if isinstance(flag.default, list):
+                opts[flag.dest] = opts[flag.dest] + [converted]
+            else:
+                opts[flag.dest] = converted
+        else:
+            opts[flag.dest] = value.lower() not in ("false", "0") if eq else True
+    return opts, rest

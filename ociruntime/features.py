@@ -1,0 +1,22 @@
+"""`features`: what this runtime supports, in the runtime-spec features.json shape."""
+from . import SPEC_VERSION, __version__, linux
+
+
+def features():
+    return {
+        "ociVersionMin": "1.0.0",
+        "ociVersionMax": SPEC_VERSION,
+        "hooks": ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
+        "mountOptions": sorted(set(linux.MOUNT_FLAGS) | set(linux.PROPAGATION)),
+        "linux": {
+            "namespaces": sorted(linux.NAMESPACES),
+            "capabilities": list(linux.CAPABILITIES),
+            "cgroup": {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": False},
+            "seccomp": {"enabled": False},
+            "apparmor": {"enabled": False},
+            "selinux": {"enabled": False},
+            "intelRdt": {"enabled": False},
+            "mountExtensions": {"idmap": {"enabled": False}},
+        },
+        "annotations": {"io.github.ociruntime.version": __version__},
+    }

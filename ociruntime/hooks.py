@@ -1,0 +1,64 @@
+"""Hooks run by the runtime itself, in the runtime's namespaces: prestart,
+createRuntime, poststart, poststop (the in-container ones run in C)."""
+import os
+import select
+import signal
+
+from .errors import RuntimeFailure
+
+
+def _wait(pid, timeout):
+    """Exit status of pid, or None once timeout (seconds, 0 = none) passes."""
+    if timeout:
+        pidfd = os.pidfd_open(pid)
+        try:
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            if not poller.poll(timeout * 1000):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return None
+        finally:
+            os.close(pidfd)
+    return os.waitpid(pid, 0)[1]
+
+
+def run_hook(kind, index, hook, state_json):
+    """Run one hook with the state on its stdin; RuntimeFailure when it fails."""
+    path = hook["path"]
+    env = hook.get("env")
+    r, w = os.pipe()
+    try:
+        pid = os.posix_spawn(path, hook.get("args") or [path], os.environ if env is None else
+                             dict(e.split("=", 1) for e in env if "=" in e),
+                             file_actions=[(os.POSIX_SPAWN_DUP2, r, 0)],
+                             setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
+    except OSError as e:
+        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {e.strerror}") from None
+    finally:
+        os.close(r)
+    try:
+        os.write(w, state_json.encode())
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(w)
+    status = _wait(pid, hook.get("timeout", 0))
+    if status is None:
+        raise RuntimeFailure(f"{kind} hook #{index} ({path}): timed out after {hook['timeout']}s")
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        what = f"exit status {code}" if code > 0 else f"killed by signal {-code}"
+        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {what}")
+
+
+def run_hooks(kind, hooks, state_json, warn=None):
+    """Run every hook of `kind` in order. With `warn`, a failure is reported
+    through it and the rest still run (poststart, poststop: per the spec)."""
+    for i, hook in enumerate(hooks.get(kind, ())):
+        try:
+            run_hook(kind, i, hook, state_json)
+        except RuntimeFailure as e:
+            if warn is None:
+                raise
+            warn(str(e))

@@ -1,0 +1,351 @@
+"""The container lifecycle: create, start, run, kill, delete, state, list.
+
+Python decides and records; the C core (ociruntime._core) does everything between
+clone() and execve(). The runtime <-> init protocol is in csrc/spawn.c."""
+import json
+import os
+import signal
+import time
+
+from . import SPEC_VERSION
+from .errors import RuntimeFailure
+from .state import Container, process_start_time, write_pid_file
+
+
+def _state_json(c, status):
+    s = c.state
+    return json.dumps({"ociVersion": SPEC_VERSION, "id": c.id, "status": status, "pid": s.get("pid", 0),
+                       "bundle": s["bundle"], "annotations": s.get("annotations", {})})
+
+
+def public_state(c):
+    """The runtime-spec state, with runc's extra fields."""
+    status = c.status()
+    s = c.state
+    return {"ociVersion": SPEC_VERSION, "id": c.id, "pid": s["pid"] if status != "stopped" else 0,
+            "status": status, "bundle": s["bundle"], "rootfs": s["rootfs"], "created": s["created"],
+            "owner": "", "annotations": s.get("annotations", {})}
+
+
+def _wait_exit(pid, timeout=None):
+    """Wait until a pid (not necessarily our child) exits; True if it did."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        import select
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        return bool(poller.poll(None if timeout is None else int(timeout * 1000)))
+    finally:
+        os.close(fd)
+
+
+def _connect_console(path):
+    import socket
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect(path)
+    except OSError as e:
+        sock.close()
+        raise RuntimeFailure(f"--console-socket {path}: {e.strerror}") from None
+    return sock
+
+
+class _Spawn:
+    """The runtime's side of the sync protocol with the stages in csrc/spawn.c."""
+
+    def __init__(self, plan):
+        from ._core import ffi, lib
+        pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", 512)
+        if lib.oci_spawn(plan.c, pid, sync, err, 512) < 0:
+            raise RuntimeFailure(ffi.string(err).decode(errors="replace"))
+        self.stage1 = pid[0]
+        self.fd = sync[0]
+        self.init_pid = 0
+
+    def recv(self):
+        data = os.read(self.fd, 1 << 16).decode(errors="replace")
+        if data.startswith("error "):
+            raise RuntimeFailure(data[6:])
+        return data
+
+    def expect(self, word):
+        msg = self.recv()
+        if msg.split(" ", 1)[0] != word:
+            raise RuntimeFailure(f"container init exited during set-up (expected {word!r}, got {msg[:40]!r})")
+        return msg[len(word) + 1:]
+
+    def send(self, msg):
+        os.write(self.fd, msg.encode())
+
+    def reap_stage1(self):
+        if self.stage1:
+            os.waitpid(self.stage1, 0)
+            self.stage1 = 0
+
+    def abort(self):
+        """Kill whatever was started (used on every failure path)."""
+        for pid in (self.init_pid, self.stage1):
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
+        self.stage1 = self.init_pid = 0
+        self.close()
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _write_id_maps(pid, config):
+    lin = config.get("linux", {})
+    for kind in ("uid", "gid"):
+        maps = lin.get(f"{kind}Mappings") or []
+        if not maps:
+            raise RuntimeFailure(f"config.json: linux.{kind}Mappings: a user namespace needs {kind} mappings")
+        text = "".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in maps)
+        try:
+            with open(f"/proc/{pid}/{kind}_map", "w") as f:
+                f.write(text)
+        except OSError as e:
+            raise RuntimeFailure(f"config.json: linux.{kind}Mappings: {e.strerror}") from None
+
+
+def _check_id_mappings(config, ns):
+    lin = config.get("linux", {})
+    if (lin.get("uidMappings") or lin.get("gidMappings")) and "user" not in ns:
+        raise RuntimeFailure("config.json: linux.uidMappings: mappings given without a user namespace")
+
+
+def _setup_cgroup(c, config):
+    from .cgroups import open_manager, resources_for_spec
+    lin = config.get("linux", {})
+    mgr = open_manager(lin.get("cgroupsPath"), c.id)
+    mgr.create(resources_for_spec(lin))
+    c.state["cgroup"] = mgr.to_state()
+    return mgr
+
+
+def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no_pivot=False,
+           preserve_fds=0, log=None, trace=None):
+    """`create`: the init waits on its start socket when this returns.
+    On any failure nothing is left: no process, cgroup, network or state dir."""
+    from .config import load_config
+    from .plan import build_create_plan, namespaces
+    from . import hooks as hookmod
+
+    bundle = os.path.abspath(bundle)
+    config = load_config(bundle)
+    if trace:
+        trace("config")
+    proc = config["process"]
+    if proc.get("terminal") and not console_socket:
+        raise RuntimeFailure("cannot allocate tty if the runtime will detach without setting console socket")
+    if console_socket and not proc.get("terminal"):
+        raise RuntimeFailure("cannot use console socket if the runtime will not detach or allocate tty")
+    ns = namespaces(config)
+    _check_id_mappings(config, ns)
+    preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
+
+    c = Container.make(root, container_id)
+    spawn = mgr = console = None
+    net_record = None
+    try:
+        c.state = {"id": container_id, "bundle": bundle, "rootfs": os.path.join(bundle, config["root"]["path"]),
+                   "created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
+                   "annotations": config.get("annotations", {}), "config": config}
+        mgr = _setup_cgroup(c, config)
+        if trace:
+            trace("cgroup")
+        console = _connect_console(console_socket) if console_socket else None
+        plan = build_create_plan(
+            config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
+            preserve_fds=preserve_fds, no_pivot=no_pivot,
+            cgroup_mounts=lambda m: mgr.container_mounts(m, "cgroup" in ns and ns["cgroup"] is None))
+        spawn = _Spawn(plan)
+        if console:
+            console.close()
+            console = None
+        spawn.expect("stage1")
+        mgr.add_pid(spawn.stage1)
+        if "user" in ns and ns["user"] is None:
+            _write_id_maps(spawn.stage1, config)
+        spawn.send("go")
+        spawn.init_pid = int(spawn.expect("pid"))
+        spawn.reap_stage1()
+        if trace:
+            trace("clone")
+        c.state["pid"] = spawn.init_pid
+        c.state["init_start_time"] = process_start_time(spawn.init_pid)[1]
+        spawn.expect("hooks")
+        if trace:
+            trace("mounts")
+        net_record = _attach_network(c, config, ns, spawn.init_pid)
+        hooks = config.get("hooks", {})
+        creating = _state_json(c, "creating")
+        hookmod.run_hooks("prestart", hooks, creating)
+        hookmod.run_hooks("createRuntime", hooks, creating)
+        spawn.send("state " + creating)
+        spawn.expect("ready")
+        if trace:
+            trace("init ready")
+        c.save()
+        if pid_file:
+            write_pid_file(pid_file, spawn.init_pid)
+        spawn.close()
+        if trace:
+            trace("state written")
+    except BaseException:
+        if console:
+            console.close()
+        if spawn:
+            spawn.abort()
+        if net_record:
+            _detach_network(c, net_record)
+        if mgr:
+            mgr.destroy()
+        c.remove()
+        raise
+    return c
+
+
+def _attach_network(c, config, ns, pid):
+    annotations = config.get("annotations") or {}
+    if not any(k.startswith("org.ociruntime.network") for k in annotations):
+        return None
+    from . import network
+    if "network" not in ns or ns["network"] is not None:
+        raise RuntimeFailure("config.json: annotations: ociruntime networking needs a new network namespace")
+    record = network.attach(c.id, pid, annotations)
+    c.state["network"] = record
+    return record
+
+
+def _detach_network(c, record):
+    from . import network
+    network.detach(c.id, record)
+
+
+def start(root, container_id, warn):
+    c = Container.load(root, container_id)
+    try:
+        status = c.status()
+        if status != "created":
+            raise RuntimeFailure(f"cannot start a container that is {status}" if status != "stopped"
+                                 else "cannot start a container that has stopped")
+        from ._core import ffi, lib
+        err = ffi.new("char[]", 4096)
+        if lib.oci_start(c.dir_fd, _state_json(c, "created").encode(), err, 4096) < 0:
+            raise RuntimeFailure(ffi.string(err).decode(errors="replace"))
+        from .hooks import run_hooks
+        run_hooks("poststart", c.state["config"].get("hooks", {}), _state_json(c, "running"), warn=warn)
+    finally:
+        c.close()
+
+
+def parse_signal(text):
+    """SIGTERM, TERM, 15, RTMIN+3 -> a signal number (runc accepts the same)."""
+    t = text.upper()
+    if t.isdigit():
+        num = int(t)
+    else:
+        t = t if t.startswith("SIG") else "SIG" + t
+        if t.startswith("SIGRTMIN+") and t[9:].isdigit():
+            num = signal.SIGRTMIN + int(t[9:])
+        elif t.startswith("SIGRTMAX-") and t[9:].isdigit():
+            num = signal.SIGRTMAX - int(t[9:])
+        else:
+            num = getattr(signal.Signals, t, None) if t in signal.Signals.__members__ else None
+    if num is None or not 0 < int(num) <= signal.SIGRTMAX:
+        raise RuntimeFailure(f"invalid signal: {text}")
+    return int(num)
+
+
+def kill(root, container_id, sig, all_processes=False):
+    c = Container.load(root, container_id)
+    try:
+        status = c.status()
+        if status == "stopped":
+            raise RuntimeFailure("container not running")
+        if all_processes:
+            mgr = c.cgroup()
+            if sig == signal.SIGKILL and status == "paused":
+                mgr.thaw()
+            mgr.kill_all(sig)
+        else:
+            os.kill(c.state["pid"], sig)
+    finally:
+        c.close()
+
+
+def _kill_init_and_wait(c):
+    """SIGKILL everything in the container and wait for the init to be gone."""
+    mgr = c.cgroup() if c.state.get("cgroup") else None
+    if mgr:
+        try:
+            mgr.kill_all(signal.SIGKILL)
+            mgr.thaw()
+        except RuntimeFailure:
+            pass
+    try:
+        os.kill(c.state["pid"], signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    _wait_exit(c.state["pid"], timeout=10)
+
+
+def destroy(c, warn):
+    """Free what the container held (it must be stopped), then its state."""
+    state = c.state
+    if state.get("network"):
+        _detach_network(c, state["network"])
+    if state.get("cgroup"):
+        c.cgroup().destroy()
+    try:
+        from .hooks import run_hooks
+        run_hooks("poststop", state["config"].get("hooks", {}), _state_json(c, "stopped"), warn=warn)
+    finally:
+        c.remove()
+
+
+def delete(root, container_id, force, warn):
+    try:
+        c = Container.load(root, container_id)
+    except RuntimeFailure:
+        if force:
+            return
+        raise
+    try:
+        status = c.status()
+        if status in ("running", "paused") and not force:
+            raise RuntimeFailure(f"cannot delete container {container_id} that is not stopped: {status}")
+        if status != "stopped":
+            _kill_init_and_wait(c)
+        destroy(c, warn)
+    finally:
+        c.close()
+
+
+def state(root, container_id):
+    c = Container.load(root, container_id)
+    try:
+        return public_state(c)
+    finally:
+        c.close()
+
+
+def list_states(root):
+    from .state import list_ids
+    result = []
+    for cid in list_ids(root):
+        try:
+            result.append(state(root, cid))
+        except RuntimeFailure:
+            continue
+    return result

@@ -1,0 +1,130 @@
+"""Endpoints: a container's place on a network (address, veth, published ports).
+
+Every change happens under the store lock: the IPAM decision, the kernel plumbing and
+the saved state move together, and a failure rolls the kernel back before the lock is
+released, so a refused or failed request leaves no veth, address, rule or state behind.
+"""
+import ipaddress
+import os
+import re
+
+from ociruntime.errors import RuntimeFailure
+from ociruntime.network import firewall, ipam, netns, networks, store, sysctl
+from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
+from ociruntime.network.ports import ports_clash
+
+CONTAINER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
+
+
+def join(name, container_id, pid, wanted_ip, ports, default_route):
+    """Put the container (init `pid`) on network `name`; return the saved endpoint."""
+    if not CONTAINER_ID.match(container_id):
+        raise RuntimeFailure(f"invalid container id {container_id!r}")
+    netns_fd = netns.open_netns(pid)
+    try:
+        if netns.shares_our_netns(pid):
+            raise RuntimeFailure(
+                f"container {container_id} uses the host network namespace: cannot add interfaces")
+        with store.locked():
+            _release_stale_endpoints()
+            network = networks.get_locked(name)
+            if container_id in network["endpoints"]:
+                raise RuntimeFailure(f"container {container_id} is already connected to network {name!r}")
+            _check_ports_free(ports)
+            endpoint = {
+                "ip": ipam.assign_address(network, wanted_ip),
+                "veth": host_veth_name(network["id"], container_id),
+                "pid": pid,
+                "netns": os.fstat(netns_fd).st_ino,
+                "ports": ports,
+            }
+            endpoint["ifname"] = _plumb(network, container_id, endpoint, netns_fd, default_route)
+            network["endpoints"][container_id] = endpoint
+            store.save(network)
+    finally:
+        os.close(netns_fd)
+    return endpoint
+
+
+def leave(name, container_id):
+    """Take the container off network `name`; unknown names and non-members are errors."""
+    with store.locked():
+        network = networks.get_locked(name)
+        if container_id not in network["endpoints"]:
+            raise RuntimeFailure(f"container {container_id} is not connected to network {name!r}")
+        _tear_down([network], container_id)
+
+
+def leave_all(container_id):
+    """Take the container off every network it is on (idempotent; the container may be dead)."""
+    with store.locked():
+        joined = [n for n in store.load_all() if container_id in n["endpoints"]]
+        if joined:
+            _tear_down(joined, container_id)
+
+
+def _check_ports_free(ports):
+    for network in store.load_all():
+        for owner, endpoint in network["endpoints"].items():
+            for theirs in endpoint["ports"]:
+                for mine in ports:
+                    if ports_clash(mine, theirs):
+                        where = mine["host_ip"] or "0.0.0.0"
+                        port = f"{where}:{mine['host_port']}/{mine['proto']}"
+                        raise RuntimeFailure(f"port {port} is already published by container {owner}")
+
+
+def _plumb(network, container_id, endpoint, netns_fd, default_route):
+    from ociruntime.network import links
+
+    prefixlen = ipaddress.IPv4Network(network["subnet"]).prefixlen
+    tag = rule_tag_for_endpoint(network["id"], container_id)
+    sysctl.enable_forwarding()
+    with links.host_netlink() as ipr:
+        try:
+            links.ensure_bridge(ipr, network["bridge"], network["gateway"], prefixlen)
+            ifname = links.plumb(ipr, netns_fd, network["bridge"], endpoint["veth"], endpoint["ip"],
+                                 prefixlen, network["gateway"], default_route)
+            net_tag = rule_tag_for_network(network["id"])
+            firewall.add(firewall.network_rules(network, net_tag), tag_present=net_tag)
+            firewall.add(firewall.port_rules(endpoint["ip"], endpoint["ports"], tag))
+        except BaseException:
+            firewall.remove_tagged(tag)
+            links.delete_link(ipr, endpoint["veth"])
+            _retire_if_idle(ipr, network)
+            raise
+    return ifname
+
+
+def _tear_down(joined, container_id):
+    from ociruntime.network import links
+
+    with links.host_netlink() as ipr:
+        for network in joined:
+            endpoint = network["endpoints"].pop(container_id)
+            firewall.remove_tagged(rule_tag_for_endpoint(network["id"], container_id))
+            links.delete_link(ipr, endpoint["veth"])
+            _retire_if_idle(ipr, network)
+            store.save(network)
+
+
+def _retire_if_idle(ipr, network):
+    """A network without containers keeps no bridge and no rules; no containers anywhere, no table."""
+    from ociruntime.network import links
+
+    if network["endpoints"]:
+        return
+    if any(n["endpoints"] for n in store.load_all() if n["name"] != network["name"]):
+        firewall.remove_tagged(rule_tag_for_network(network["id"]))
+    else:
+        firewall.remove_table()
+    links.delete_link(ipr, network["bridge"])
+
+
+def _release_stale_endpoints():
+    """Free endpoints whose container is gone without a detach (crash, reboot): the
+    process no longer exists or lives in another namespace than the one we plumbed."""
+    for network in store.load_all():
+        for container_id, endpoint in list(network["endpoints"].items()):
+            if netns.netns_inode(endpoint["pid"]) != endpoint["netns"]:
+                _tear_down([network], container_id)

@@ -1,0 +1,23 @@
+"""Parse and validate a container's network annotations before anything is touched."""
+import ipaddress
+
+from ociruntime.errors import RuntimeFailure
+from ociruntime.network.annotations import IP, MODE_HOST, MODE_NONE, NETWORK, PORTS
+from ociruntime.network.ports import parse_ports
+
+
+def parse_request(annotations):
+    """Return (network name or mode, static IPv4 or None, published ports)."""
+    name = annotations[NETWORK].strip()
+    ip = annotations.get(IP, "").strip() or None
+    ports = parse_ports(annotations.get(PORTS, ""))
+    if not name:
+        raise RuntimeFailure(f"annotation {NETWORK} is empty")
+    if name in (MODE_NONE, MODE_HOST) and (ip or ports):
+        raise RuntimeFailure(f"network mode {name!r} takes no {IP} or {PORTS}")
+    if ip is not None:
+        try:
+            ip = str(ipaddress.IPv4Address(ip))
+        except ValueError:
+            raise RuntimeFailure(f"annotation {IP}: {ip!r} is not an IPv4 address") from None
+    return name, ip, ports

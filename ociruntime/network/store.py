@@ -1,0 +1,83 @@
+"""Network objects on disk: one JSON file per network, written atomically, one flock.
+
+They live under /var/lib (not /run) so networks survive a reboot; OCIRUNTIME_NETWORK_DIR
+moves them (tests use a temp dir). Every change happens while `locked()` is held, so
+address assignment and port reservation never race between runtime processes.
+"""
+import contextlib
+import fcntl
+import json
+import os
+import re
+
+from ociruntime.errors import RuntimeFailure
+
+DEFAULT_DIR = "/var/lib/ociruntime/networks"
+DIR_ENV = "OCIRUNTIME_NETWORK_DIR"
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def network_dir():
+    return os.environ.get(DIR_ENV) or DEFAULT_DIR
+
+
+def check_name(name):
+    if not NAME_PATTERN.match(name):
+        raise RuntimeFailure(f"invalid network name {name!r}: want [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters")
+
+
+@contextlib.contextmanager
+def locked():
+    """Hold the store-wide exclusive lock (also between threads: each call opens its own file)."""
+    directory = network_dir()
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(directory, ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _path(name):
+    return os.path.join(network_dir(), name + ".json")
+
+
+def load(name):
+    """The stored network, or None."""
+    check_name(name)
+    try:
+        with open(_path(name)) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def load_all():
+    try:
+        files = sorted(f for f in os.listdir(network_dir()) if f.endswith(".json"))
+    except FileNotFoundError:
+        return []
+    networks = []
+    for filename in files:
+        try:
+            with open(os.path.join(network_dir(), filename)) as f:
+                networks.append(json.load(f))
+        except FileNotFoundError:
+            continue
+    return networks
+
+
+def save(network):
+    """Write atomically: a reader sees the old or the new object, never half of one."""
+    path = _path(network["name"])
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(network, f, indent=1, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.rename(tmp, path)
+
+
+def remove(name):
+    os.unlink(_path(name))

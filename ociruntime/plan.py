@@ -1,0 +1,324 @@
+"""Translate a validated config.json into the C plan (struct oci_plan).
+
+Everything the kernel will be asked happens in C; every decision about what to ask
+is made here, where errors can name the config field they come from."""
+import os
+
+from . import linux
+from .errors import RuntimeFailure
+
+DEFAULT_DEVICES = (
+    ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7),
+    ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
+)
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class Plan:
+    """A struct oci_plan and every cdata it points to (kept alive with it)."""
+
+    def __init__(self):
+        from ._core import ffi
+        self.ffi = ffi
+        self.c = ffi.new("struct oci_plan *")
+        self._keep = []
+
+    def string(self, s):
+        if s is None:
+            return self.ffi.NULL
+        buf = self.ffi.new("char[]", s.encode())
+        self._keep.append(buf)
+        return buf
+
+    def strings(self, items):
+        """A NULL-terminated char ** (and its length)."""
+        arr = self.ffi.new("char *[]", len(items) + 1)
+        for i, s in enumerate(items):
+            arr[i] = self.string(s)
+        self._keep.append(arr)
+        return arr, len(items)
+
+    def array(self, ctype, n):
+        arr = self.ffi.new(f"{ctype}[]", max(n, 1))
+        self._keep.append(arr)
+        return arr
+
+
+def parse_mount_options(options, where):
+    """(flags, propagation, data) from a mount's options, as runc reads them."""
+    flags, propagation, data = 0, 0, []
+    for opt in options or ():
+        if opt in linux.MOUNT_FLAGS:
+            clear, flag = linux.MOUNT_FLAGS[opt]
+            flags = flags & ~flag if clear else flags | flag
+        elif opt in linux.PROPAGATION:
+            propagation |= linux.PROPAGATION[opt]
+        elif opt in ("idmap", "ridmap") or (opt.startswith("r") and opt[1:] in linux.MOUNT_FLAGS and opt != "rbind"):
+            raise RuntimeFailure(f"{where}: mount option {opt!r} is not supported")
+        else:
+            data.append(opt)
+    return flags, propagation, ",".join(data) or None
+
+
+def namespaces(config):
+    """{type: path or None} from linux.namespaces; the mount namespace is required."""
+    result = {}
+    for i, ns in enumerate(config.get("linux", {}).get("namespaces", [])):
+        if ns["type"] in result:
+            raise RuntimeFailure(f"config.json: linux.namespaces[{i}]: duplicate namespace {ns['type']!r}")
+        result[ns["type"]] = ns.get("path") or None
+    if "mount" not in result:
+        raise RuntimeFailure("config.json: linux.namespaces: a mount namespace is required")
+    return result
+
+
+def _set_namespaces(p, ns):
+    flags = 0
+    joins = [(t, path) for t, path in ns.items() if path]
+    for t, path in ns.items():
+        if not path:
+            flags |= linux.NAMESPACES[t]
+    p.c.clone_flags = flags
+    p.c.joins = arr = p.array("struct oci_join_ns", len(joins))
+    for i, (t, path) in enumerate(joins):
+        if not os.path.exists(path):
+            raise RuntimeFailure(f"config.json: linux.namespaces: {t} namespace path {path} does not exist")
+        arr[i].type = linux.NAMESPACES[t]
+        arr[i].path = p.string(path)
+    p.c.n_joins = len(joins)
+
+
+def _set_time_offsets(p, config):
+    offsets = config.get("linux", {}).get("timeOffsets")
+    if not offsets:
+        return
+    mono, boot = offsets.get("monotonic", {}), offsets.get("boottime", {})
+    p.c.time_offsets = [mono.get("secs", 0), mono.get("nanosecs", 0), boot.get("secs", 0), boot.get("nanosecs", 0)]
+    p.c.has_time_offsets = 1
+
+
+def _expand_mounts(config, bundle, cgroup_mounts):
+    """config mounts with bind sources made absolute and "cgroup" mounts expanded."""
+    result = []
+    for i, m in enumerate(config.get("mounts", [])):
+        if m.get("type") == "cgroup":
+            result.extend(cgroup_mounts(m))
+            continue
+        m = dict(m)
+        src = m.get("source")
+        is_bind = m.get("type") == "bind" or any(o in ("bind", "rbind") for o in m.get("options", ()))
+        if is_bind:
+            if not src:
+                raise RuntimeFailure(f"config.json: mounts[{i}]: a bind mount needs a source")
+            m["source"] = os.path.join(bundle, src)
+            m["bind"] = True
+        result.append(m)
+    return result
+
+
+def _set_mounts(p, mounts):
+    p.c.mounts = arr = p.array("struct oci_mount", len(mounts))
+    for i, m in enumerate(mounts):
+        where = f"config.json: mounts[{i}] ({m['destination']})"
+        if not m["destination"].startswith("/"):
+            raise RuntimeFailure(f"{where}: destination must be an absolute path")
+        flags, propagation, data = parse_mount_options(m.get("options"), where)
+        if m.get("bind"):
+            flags |= linux.MS_BIND
+            mtype = None
+        else:
+            mtype = m.get("type")
+            if not mtype:
+                raise RuntimeFailure(f"{where}: type is required for a non-bind mount")
+        arr[i].source = p.string(m.get("source"))
+        arr[i].destination = p.string(os.path.normpath(m["destination"]))
+        arr[i].type = p.string(mtype)
+        arr[i].flags = flags
+        arr[i].propagation = propagation
+        arr[i].data = p.string(data)
+    p.c.n_mounts = len(mounts)
+
+
+def _dev_is_host_bind(mounts):
+    return any(m.get("bind") and os.path.normpath(m["destination"]) == "/dev" for m in mounts)
+
+
+def _set_devices(p, config, mounts, userns):
+    devices = []
+    listed = {d["path"] for d in config.get("linux", {}).get("devices", [])}
+    if not _dev_is_host_bind(mounts):
+        devices += [dict(path=path, type="c", major=ma, minor=mi, fileMode=0o666, uid=0, gid=0)
+                    for path, ma, mi in DEFAULT_DEVICES if path not in listed]
+        p.c.dev_links = 1
+    devices += config.get("linux", {}).get("devices", [])
+    p.c.devices = arr = p.array("struct oci_device", len(devices))
+    for i, d in enumerate(devices):
+        dtype = d["type"]
+        arr[i].path = p.string(d["path"])
+        arr[i].type = ord("c" if dtype == "u" else dtype)
+        arr[i].major = d.get("major", 0)
+        arr[i].minor = d.get("minor", 0)
+        arr[i].mode = d.get("fileMode", 0o666) & 0o7777
+        arr[i].uid = d.get("uid", 0)
+        arr[i].gid = d.get("gid", 0)
+    p.c.n_devices = len(devices)
+    p.c.bind_devices = 1 if userns else 0
+
+
+_SYSCTL_NAMESPACE = (
+    ("net.", "network"), ("kernel.msg", "ipc"), ("kernel.sem", "ipc"), ("kernel.shm", "ipc"),
+    ("fs.mqueue.", "ipc"), ("kernel.hostname", "uts"), ("kernel.domainname", "uts"),
+)
+
+
+def _set_sysctl(p, config, ns):
+    items = []
+    for key, value in config.get("linux", {}).get("sysctl", {}).items():
+        owner = next((n for prefix, n in _SYSCTL_NAMESPACE if key.startswith(prefix)), None)
+        if owner is None:
+            raise RuntimeFailure(f"config.json: linux.sysctl: {key} is not in a separate kernel namespace")
+        if owner not in ns:
+            raise RuntimeFailure(f"config.json: linux.sysctl: {key} needs a {owner} namespace of the container's own")
+        items.append(key.replace(".", "/") + "=" + value)
+    p.c.sysctl, p.c.n_sysctl = p.strings(items)
+
+
+def _set_rootfs(p, config, bundle, ns):
+    root = config["root"]
+    rootfs = os.path.join(bundle, root["path"])
+    if not os.path.isdir(rootfs):
+        raise RuntimeFailure(f"config.json: root.path: rootfs {rootfs} does not exist")
+    p.c.rootfs = p.string(os.path.realpath(rootfs))
+    p.c.rootfs_readonly = 1 if root.get("readonly") else 0
+    prop = config.get("linux", {}).get("rootfsPropagation")
+    p.c.rootfs_propagation = linux.PROPAGATION[prop] if prop else 0
+    lin = config.get("linux", {})
+    p.c.masked_paths, p.c.n_masked_paths = p.strings(lin.get("maskedPaths", []))
+    p.c.readonly_paths, p.c.n_readonly_paths = p.strings(lin.get("readonlyPaths", []))
+    for field in ("hostname", "domainname"):
+        if config.get(field):
+            if "uts" not in ns:
+                raise RuntimeFailure(f"config.json: {field}: setting it needs a uts namespace")
+            setattr(p.c, field, p.string(config[field]))
+
+
+def cap_mask(names, where, last_cap):
+    mask = 0
+    for name in names or ():
+        num = linux.CAP_NUMBERS.get(name)
+        if num is None:
+            raise RuntimeFailure(f"config.json: {where}: unknown capability {name!r}")
+        if num <= last_cap:
+            mask |= 1 << num
+    return mask
+
+
+def _runtime_bounding_set():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapBnd:"):
+                return int(line.split()[1], 16)
+    return ~0
+
+
+def _last_cap():
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        return int(f.read())
+
+
+def set_capabilities(p, caps, where="process.capabilities"):
+    if caps is None:
+        return
+    last = _last_cap()
+    sets = ("effective", "permitted", "inheritable", "bounding", "ambient")
+    masks = [cap_mask(caps.get(s), f"{where}.{s}", last) for s in sets]
+    missing = (masks[1] | masks[3]) & ~_runtime_bounding_set()
+    if missing:
+        names = [linux.CAPABILITIES[i] for i in range(last + 1) if missing >> i & 1]
+        raise RuntimeFailure(f"config.json: {where}: {', '.join(names)} not in the runtime's own bounding set")
+    p.c.caps = masks
+    p.c.has_caps = 1
+
+
+def set_process(p, proc, where="process"):
+    """The process fields shared by create and exec."""
+    args = proc.get("args") or []
+    if not args:
+        raise RuntimeFailure(f"config.json: {where}.args: must not be empty")
+    p.c.argv, _ = p.strings(args)
+    p.c.envp, _ = p.strings(proc.get("env", []))
+    p.c.cwd = p.string(proc.get("cwd", "/"))
+    user = proc.get("user", {})
+    p.c.uid = user.get("uid", 0)
+    p.c.gid = user.get("gid", 0)
+    gids = user.get("additionalGids", [])
+    p.c.additional_gids = arr = p.array("unsigned int", len(gids))
+    for i, g in enumerate(gids):
+        arr[i] = g
+    p.c.n_additional_gids = len(gids)
+    p.c.umask = user.get("umask", -1)
+    rlimits = proc.get("rlimits", [])
+    p.c.rlimits = rarr = p.array("struct oci_rlimit", len(rlimits))
+    for i, r in enumerate(rlimits):
+        if r["type"] not in linux.RLIMITS:
+            raise RuntimeFailure(f"config.json: {where}.rlimits[{i}].type: unknown rlimit {r['type']!r}")
+        rarr[i].resource = linux.RLIMITS[r["type"]]
+        rarr[i].soft = r["soft"]
+        rarr[i].hard = r["hard"]
+    p.c.n_rlimits = len(rlimits)
+    if "oomScoreAdj" in proc:
+        p.c.oom_score_adj = proc["oomScoreAdj"]
+        p.c.has_oom_score_adj = 1
+    p.c.no_new_privileges = 1 if proc.get("noNewPrivileges") else 0
+    for field, what in (("apparmorProfile", "AppArmor"), ("selinuxLabel", "SELinux")):
+        if proc.get(field):
+            raise RuntimeFailure(f"config.json: {where}.{field}: {what} is not enabled on this host")
+    set_capabilities(p, proc.get("capabilities"), f"{where}.capabilities")
+    console = proc.get("consoleSize") or {}
+    p.c.console_rows = console.get("height", 0)
+    p.c.console_cols = console.get("width", 0)
+    p.c.terminal = 1 if proc.get("terminal") else 0
+
+
+def _set_personality(p, config):
+    pers = config.get("linux", {}).get("personality")
+    p.c.personality = linux.PERSONALITY_DOMAINS[pers["domain"]] if pers else -1
+
+
+def set_hooks(p, hooks, kind):
+    """Attach the in-container hooks of `kind` (createContainer, startContainer)."""
+    items = hooks.get(kind, [])
+    arr = p.array("struct oci_hook", len(items))
+    for i, h in enumerate(items):
+        arr[i].path = p.string(h["path"])
+        arr[i].argv = p.strings(h.get("args") or [h["path"]])[0]
+        env = h.get("env")
+        arr[i].envp = p.strings(env if env is not None else [f"{k}={v}" for k, v in os.environ.items()])[0]
+        arr[i].timeout = h.get("timeout", 0)
+    return arr, len(items)
+
+
+def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds, no_pivot, cgroup_mounts):
+    """The plan for `create`: namespaces, rootfs, mounts, devices, process, hooks."""
+    if config.get("linux", {}).get("seccomp"):
+        raise RuntimeFailure("config.json: linux.seccomp: seccomp is not supported yet by ociruntime")
+    p = Plan()
+    ns = namespaces(config)
+    userns = "user" in ns and ns["user"] is None
+    _set_namespaces(p, ns)
+    _set_time_offsets(p, config)
+    _set_rootfs(p, config, bundle, ns)
+    mounts = _expand_mounts(config, bundle, cgroup_mounts)
+    _set_mounts(p, mounts)
+    _set_devices(p, config, mounts, userns)
+    _set_sysctl(p, config, ns)
+    set_process(p, config["process"])
+    _set_personality(p, config)
+    hooks = config.get("hooks", {})
+    p.c.create_container_hooks, p.c.n_create_container_hooks = set_hooks(p, hooks, "createContainer")
+    p.c.start_container_hooks, p.c.n_start_container_hooks = set_hooks(p, hooks, "startContainer")
+    p.c.no_pivot = 1 if no_pivot else 0
+    p.c.console_fd = console_fd
+    p.c.preserve_fds = preserve_fds
+    p.c.state_dir_fd = state_dir_fd
+    return p

@@ -1,0 +1,153 @@
+"""Container state on disk: one directory per container under --root, state.json
+written atomically, a per-container flock; the status always read from the kernel."""
+import errno
+import fcntl
+import json
+import os
+import re
+
+from .errors import RuntimeFailure
+
+DEFAULT_ROOT = "/run/ociruntime"
+STATE_FILE = "state.json"
+START_SOCKET = "start.sock"
+_VALID_ID = re.compile(r"^[\w+\-.]+$")
+
+
+def check_id(container_id):
+    if not container_id:
+        raise RuntimeFailure("container id cannot be empty")
+    if not _VALID_ID.match(container_id) or container_id in (".", ".."):
+        raise RuntimeFailure(f"invalid container id format: {container_id}")
+
+
+def process_start_time(pid):
+    """(state letter, start time in clock ticks) of a pid, or None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = data[data.rindex(b")") + 2:].split()
+    return fields[0].decode(), int(fields[19])
+
+
+class Container:
+    """A container's state directory; held locked while a command works on it."""
+
+    def __init__(self, root, container_id):
+        self.root = root
+        self.id = container_id
+        self.dir = os.path.join(root, container_id)
+        self.dir_fd = -1
+        self.state = {}
+
+    @classmethod
+    def make(cls, root, container_id):
+        """Create the state dir: exactly one of two concurrent creates wins."""
+        check_id(container_id)
+        os.makedirs(root, mode=0o711, exist_ok=True)
+        c = cls(root, container_id)
+        try:
+            os.mkdir(c.dir, 0o711)
+        except FileExistsError:
+            raise RuntimeFailure(f"container with id exists: {container_id}") from None
+        c._open_locked()
+        return c
+
+    @classmethod
+    def load(cls, root, container_id):
+        check_id(container_id)
+        c = cls(root, container_id)
+        try:
+            c._open_locked()
+            with open(STATE_FILE, "rb", opener=c._opener) as f:
+                c.state = json.load(f)
+        except FileNotFoundError:
+            c.close()
+            raise RuntimeFailure(f"container {container_id} does not exist") from None
+        except ValueError:
+            c.close()
+            raise RuntimeFailure(f"container {container_id}: state is corrupt") from None
+        return c
+
+    def _open_locked(self):
+        try:
+            self.dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError):
+            raise FileNotFoundError(self.dir) from None
+        fcntl.flock(self.dir_fd, fcntl.LOCK_EX)
+        if os.fstat(self.dir_fd).st_nlink == 0:  # deleted while we waited for the lock
+            raise FileNotFoundError(self.dir)
+
+    def _opener(self, name, flags):
+        return os.open(name, flags | os.O_CLOEXEC, 0o600, dir_fd=self.dir_fd)
+
+    def save(self):
+        tmp = STATE_FILE + ".tmp"
+        with open(tmp, "w", opener=self._opener) as f:
+            json.dump(self.state, f)
+        os.rename(tmp, STATE_FILE, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+
+    def init_alive(self):
+        pid = self.state.get("pid", 0)
+        info = process_start_time(pid) if pid else None
+        return info is not None and info[0] not in ("Z", "X") and info[1] == self.state.get("init_start_time")
+
+    def created(self):
+        """Not yet started: the init still waits on its start socket."""
+        try:
+            os.stat(START_SOCKET, dir_fd=self.dir_fd)
+            return True
+        except FileNotFoundError:
+            return False
+
+    def status(self):
+        if not self.state.get("pid"):
+            return "creating"
+        if not self.init_alive():
+            return "stopped"
+        if self.created():
+            return "created"
+        if self.state.get("cgroup") and self.cgroup().is_frozen():
+            return "paused"
+        return "running"
+
+    def cgroup(self):
+        from .cgroups import open_manager_from_state
+        return open_manager_from_state(self.state["cgroup"])
+
+    def remove(self):
+        """Remove the state dir (the lock goes with it)."""
+        for name in os.listdir(self.dir_fd):
+            try:
+                os.unlink(name, dir_fd=self.dir_fd)
+            except OSError as e:
+                if e.errno != errno.ENOENT:
+                    raise
+        try:
+            os.rmdir(self.dir)
+        except FileNotFoundError:
+            pass
+        self.close()
+
+    def close(self):
+        if self.dir_fd >= 0:
+            os.close(self.dir_fd)
+            self.dir_fd = -1
+
+
+def list_ids(root):
+    try:
+        return sorted(n for n in os.listdir(root) if os.path.isdir(os.path.join(root, n)) and n != "networks")
+    except FileNotFoundError:
+        return []
+
+
+def write_pid_file(path, pid):
+    """Atomically, as runc does: containerd reads it as soon as create returns."""
+    path = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path))
+    with open(tmp, "w") as f:
+        f.write(str(pid))
+    os.rename(tmp, path)

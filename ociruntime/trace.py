@@ -1,0 +1,26 @@
+"""--trace FILE (or OCIRUNTIME_TRACE): how long each phase of one call took, so the
+next optimisation is chosen from data. Appends one JSON line per call."""
+import json
+import os
+import time
+
+
+class Trace:
+    def __init__(self, path, command):
+        self.path = path
+        self.command = command
+        self.start = time.perf_counter()
+        self.last = self.start
+        # CPU time spent before main(): the interpreter's start-up and our imports
+        self.phases = [("interpreter start to main (cpu)", time.process_time() * 1000)]
+
+    def __call__(self, phase):
+        now = time.perf_counter()
+        self.phases.append((phase, (now - self.last) * 1000))
+        self.last = now
+
+    def write(self):
+        record = {"command": self.command, "pid": os.getpid(), "total_ms": (time.perf_counter() - self.start) * 1000,
+                  "phases_ms": dict(self.phases)}
+        with open(self.path, "a") as f:
+            f.write(json.dumps(record) + "\n")
