@@ -300,8 +300,6 @@ def set_hooks(p, hooks, kind):
 
 def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds, no_pivot, cgroup_mounts):
     """The plan for `create`: namespaces, rootfs, mounts, devices, process, hooks."""
-    if config.get("linux", {}).get("seccomp"):
-        raise RuntimeFailure("config.json: linux.seccomp: seccomp is not supported yet by ociruntime")
     p = Plan()
     ns = namespaces(config)
     userns = "user" in ns and ns["user"] is None
@@ -314,6 +312,9 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
     _set_sysctl(p, config, ns)
     set_process(p, config["process"])
     _set_personality(p, config)
+    if config.get("linux", {}).get("seccomp"):
+        from .seccomp import set_seccomp
+        set_seccomp(p, config["linux"]["seccomp"])
     hooks = config.get("hooks", {})
     p.c.create_container_hooks, p.c.n_create_container_hooks = set_hooks(p, hooks, "createContainer")
     p.c.start_container_hooks, p.c.n_start_container_hooks = set_hooks(p, hooks, "startContainer")
