@@ -32,27 +32,28 @@ class Runtime:
     timeout_s: float
     version: str = ""
     mntns_fd: int = None
-    cgroups: str = ""
+    spawner: object = None   # launcher.Launcher, or spawn.ForkSpawner as a fallback
     rss_kb: dict = field(default_factory=lambda: defaultdict(list))
 
     def argv(self, *args):
         return [self.binary, "--root", self.root, *args]
 
     def spawn(self, *args):
-        return spawn.spawn(self.argv(*args), self.mntns_fd)
+        return self.spawner.spawn(self.argv(*args), self.mntns_fd)
 
-    def finish(self, spawned):
+    def finish(self, handle):
         """Wait for a spawned call, record its peak RSS, raise CallFailed if it failed."""
-        call = spawn.wait(spawned, self.timeout_s)
-        self.rss_kb[spawned.argv[3]].append(call.maxrss_kb)
+        call = self.spawner.wait(handle, self.timeout_s)
+        self.rss_kb[handle.argv[3]].append(call.maxrss_kb)
         return call.check()
 
     def call(self, *args):
         return self.finish(self.spawn(*args))
 
     def call_unchecked(self, *args, timeout_s=10):
-        """For cleanup: failures are expected (the container may already be gone)."""
-        return spawn.wait(self.spawn(*args), min(timeout_s, self.timeout_s))
+        """For cleanup: forked straight from the bench, so it works whatever state the
+        spawner is in; failures are expected (the container may already be gone)."""
+        return spawn.run(self.argv(*args), min(timeout_s, self.timeout_s), self.mntns_fd)
 
 
 def locate(name, ociruntime_path=None):

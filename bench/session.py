@@ -23,6 +23,7 @@ class Session:
         self.hierarchies = cgroupfs.hierarchies()
         self.registry = containers.Registry()
         self.namespace_fds = []
+        self.spawner = None
 
     def path(self, *parts):
         return os.path.join(self.workdir, *parts)
@@ -36,6 +37,8 @@ class Session:
         """Remove everything, whatever state the run stopped in; returns what was left."""
         for signum in STOP_SIGNALS:
             signal.signal(signum, _still_cleaning)
+        if self.spawner:
+            self.spawner.close()
         spawn.kill_inflight()
         self.registry.force_delete_all()
         spawn.reap_all()

@@ -1,8 +1,6 @@
-"""Process plumbing for the bench: fork/exec a runtime CLI call, time it, and collect its
-peak RSS; watch container inits through pidfds; reap everything we (or our runtimes) start.
-
-Every runtime is spawned the same way (fork, optional setns, exec) so the spawn cost is
-identical for all of them."""
+"""Process plumbing for the bench: fork/exec a runtime call straight from Python (for
+cleanup, and as the fallback spawner when launcher.c cannot be built), watch container
+inits through pidfds, and reap everything we (or our runtimes) start."""
 import ctypes
 import os
 import select
@@ -125,6 +123,16 @@ def run(argv, timeout_s, mntns_fd=None):
     return wait(spawn(argv, mntns_fd), timeout_s)
 
 
+class ForkSpawner:
+    """Fallback spawner: forks from the bench itself, so ru_maxrss is at least the bench's RSS."""
+    rss_method = "wait4 ru_maxrss of the runtime forked from the Python bench (floor: the bench's own RSS)"
+    spawn = staticmethod(spawn)
+    wait = staticmethod(wait)
+
+    def close(self):
+        kill_inflight()
+
+
 def _read_memfd(fd):
     os.lseek(fd, 0, os.SEEK_SET)
     data = b""
@@ -205,14 +213,16 @@ def reap_all(grace_s=2.0):
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            if time.monotonic() > deadline:
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
                 return
-            time.sleep(0.01)
+            if pid == 0:
+                break
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.01)
 
 
 def private_mount_namespace(binds):
@@ -222,6 +232,8 @@ def private_mount_namespace(binds):
     release_r, release_w = os.pipe()
     pid = os.fork()
     if pid == 0:
+        os.close(status_r)
+        os.close(release_w)
         _mount_namespace_child(binds, status_w, release_r)
     os.close(status_w)
     os.close(release_r)

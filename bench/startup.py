@@ -16,6 +16,7 @@ import cgroupfs
 import chart
 import containers
 import crunns
+import launcher
 import report
 import runtimes
 import session as session_mod
@@ -102,6 +103,7 @@ def bench(args, session):
         "args": {"runs": args.runs, "batch_runs": args.batch_runs, "cases": args.cases, "runtimes": args.runtimes},
         "runtimes": info,
         "cases": cases_out,
+        "rss_method": session.spawner.rss_method,
         "rss_kb": {rt.name: dict(rt.rss_kb) for rt in available},
     }
 
@@ -148,9 +150,21 @@ def prepare(session, info, available):
             if rt.mntns_fd is not None:
                 session.namespace_fds.append(rt.mntns_fd)
             info["crun"]["mount_namespace_binds"] = [f"{src} -> {dst}" for src, dst in binds]
+    session.spawner = start_spawner(session)
+    for rt in available:
+        rt.spawner = session.spawner
         info[rt.name].update(observe_cgroups(rt, env, session))
         _progress(f"{rt.name} ({rt.version}): {info[rt.name]['cgroups_placement']}")
     return env
+
+
+def start_spawner(session):
+    """The C fork server (so peak RSS is the runtime's own), or forking from the bench."""
+    binary, reason = launcher.build(session.workdir)
+    if binary:
+        return launcher.Launcher(binary, session.path("stderr"), pass_fds=session.namespace_fds)
+    _progress(f"{reason}; forking runtimes from the bench instead (peak RSS gets the bench's RSS as floor)")
+    return spawn.ForkSpawner()
 
 
 def observe_cgroups(rt, env, session):

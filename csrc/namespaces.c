@@ -2,20 +2,28 @@
 #include "internal.h"
 
 /* only_user: join the user namespace alone (it must come first: it grants the
- * capabilities needed to join the others); otherwise join all the others. */
+ * capabilities needed to join the others); otherwise join all the others, every
+ * file opened before the first setns (joining the mount namespace changes what
+ * /proc/PID/ns/... resolves to). */
 void oci_join_namespaces(const struct oci_plan *plan, int only_user)
 {
-    for (int i = 0; i < plan->n_joins; i++) {
+    int fds[16];
+    int n = plan->n_joins < 16 ? plan->n_joins : 16;
+    for (int i = 0; i < n; i++) {
         const struct oci_join_ns *j = &plan->joins[i];
-        int fd;
+        fds[i] = -1;
         if ((j->type == CLONE_NEWUSER) != (only_user != 0))
             continue;
-        fd = open(j->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        fds[i] = open(j->path, O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0)
             oci_die_errno(plan->sync_fd, "open namespace %s", j->path);
-        if (setns(fd, j->type) < 0)
-            oci_die_errno(plan->sync_fd, "join namespace %s", j->path);
-        close(fd);
+    }
+    for (int i = 0; i < n; i++) {
+        if (fds[i] < 0)
+            continue;
+        if (setns(fds[i], plan->joins[i].type) < 0)
+            oci_die_errno(plan->sync_fd, "join namespace %s", plan->joins[i].path);
+        close(fds[i]);
     }
 }
 

@@ -143,10 +143,11 @@ static void stage2(struct oci_plan *plan, int listen_fd)
     if (plan->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         oci_die_errno(sync_fd, "prctl(PR_SET_NO_NEW_PRIVS)");
 
+    /* from here the process outlives a runtime that exits (create, exec --detach) */
+    prctl(PR_SET_PDEATHSIG, 0);
     if (plan->exec_only)
         exec_program(plan, path, sync_fd); /* success: the runtime sees EOF */
 
-    prctl(PR_SET_PDEATHSIG, 0);
     oci_sync_send(sync_fd, "ready");
     close(sync_fd);
     wait_for_start(plan, listen_fd, path);

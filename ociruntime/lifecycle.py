@@ -8,6 +8,7 @@ import signal
 import time
 
 from . import SPEC_VERSION
+from .console import connect_console_socket
 from .errors import RuntimeFailure
 from .state import Container, process_start_time, write_pid_file
 
@@ -40,17 +41,6 @@ def _wait_exit(pid, timeout=None):
         return bool(poller.poll(None if timeout is None else int(timeout * 1000)))
     finally:
         os.close(fd)
-
-
-def _connect_console(path):
-    import socket
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(path)
-    except OSError as e:
-        sock.close()
-        raise RuntimeFailure(f"--console-socket {path}: {e.strerror}") from None
-    return sock
 
 
 class _Spawn:
@@ -142,6 +132,9 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
 
     bundle = os.path.abspath(bundle)
     config = load_config(bundle)
+    if wants_host_network(config):
+        lin = config.setdefault("linux", {})
+        lin["namespaces"] = [n for n in lin.get("namespaces", []) if n["type"] != "network"]
     if trace:
         trace("config")
     proc = config["process"]
@@ -163,7 +156,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         mgr = _setup_cgroup(c, config)
         if trace:
             trace("cgroup")
-        console = _connect_console(console_socket) if console_socket else None
+        console = connect_console_socket(console_socket) if console_socket else None
         plan = build_create_plan(
             config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
             preserve_fds=preserve_fds, no_pivot=no_pivot,
@@ -215,13 +208,21 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
     return c
 
 
+NETWORK_ANNOTATION = "org.ociruntime.network"
+
+
+def wants_host_network(config):
+    return (config.get("annotations") or {}).get(NETWORK_ANNOTATION) == "host"
+
+
 def _attach_network(c, config, ns, pid):
+    """Bridge networking asked for by annotations (ociruntime/network/README.md)."""
     annotations = config.get("annotations") or {}
-    if not any(k.startswith("org.ociruntime.network") for k in annotations):
+    if NETWORK_ANNOTATION not in annotations:
         return None
     from . import network
-    if "network" not in ns or ns["network"] is not None:
-        raise RuntimeFailure("config.json: annotations: ociruntime networking needs a new network namespace")
+    if annotations[NETWORK_ANNOTATION] != "host" and ("network" not in ns or ns["network"] is not None):
+        raise RuntimeFailure(f"config.json: annotations: {NETWORK_ANNOTATION} needs a new network namespace")
     record = network.attach(c.id, pid, annotations)
     c.state["network"] = record
     return record
@@ -328,6 +329,21 @@ def delete(root, container_id, force, warn):
         if status != "stopped":
             _kill_init_and_wait(c)
         destroy(c, warn)
+    finally:
+        c.close()
+
+
+def pid_for_network(root, container_id):
+    """The init pid of a live container about to be `network connect`ed; its state
+    notes that `delete` must detach it."""
+    c = Container.load(root, container_id)
+    try:
+        if c.status() not in ("created", "running", "paused"):
+            raise RuntimeFailure(f"container {container_id} is not running")
+        if not c.state.get("network"):
+            c.state["network"] = {"mode": "connected"}
+            c.save()
+        return c.state["pid"]
     finally:
         c.close()
 

@@ -87,7 +87,7 @@ def bundle(tmp_path):
     path = tmp_path / "bundle"
     path.mkdir()
     config = make_bundle(str(path), ["true"])
-    config["linux"]["cgroupsPath"] = own_cgroup_parent() + "/ctr"
+    config["linux"]["cgroupsPath"] = own_cgroup_parent()
     return Bundle(str(path), config)
 
 

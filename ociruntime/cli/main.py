@@ -50,6 +50,38 @@ COMMANDS = {c.name: c for c in [
             [Flag("b,bundle", "bundle", True, ".", help="directory to write config.json in"),
              Flag("rootless", "rootless", help="a config for a non-root user")], 0, 0),
     Command("features", "", "Print the features this runtime supports as JSON.", [], 0, 0),
+    Command("exec", "[options] <container-id> [command [args...]]", "Run a new process in a running container.",
+            [Flag("p,process", "process", True, None, help="process.json to run (instead of a command)"),
+             Flag("t,tty", "tty", help="allocate a pty"),
+             Flag("cwd", "cwd", True, None, help="working directory"),
+             Flag("e,env", "env", True, [], help="KEY=VALUE (repeatable)"),
+             Flag("u,user", "user", True, None, help="uid[:gid]"),
+             Flag("g,additional-gids", "additional_gids", True, [], help="extra gid (repeatable)"),
+             Flag("c,cap", "cap", True, [], help="add a capability (repeatable)"),
+             Flag("no-new-privs", "no_new_privs", help="set no_new_privs"),
+             Flag("d,detach", "detach", help="do not wait for the process"),
+             Flag("pid-file", "pid_file", True, None, help="write the process's pid here"),
+             Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
+             Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3)"),
+             Flag("process-label", "process_label", True, None, help="SELinux label (not supported here)"),
+             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1),
+    Command("pause", "<container-id>", "Freeze every process of the container.", [], 1, 1),
+    Command("resume", "<container-id>", "Thaw a paused container.", [], 1, 1),
+    Command("update", "[options] <container-id>", "Change a live container's cgroup limits.",
+            [Flag("r,resources", "resources", True, None, help="linux.resources JSON file (- for stdin)"),
+             Flag("blkio-weight", "blkio_weight", True), Flag("cpu-period", "cpu_period", True),
+             Flag("cpu-quota", "cpu_quota", True), Flag("cpu-share", "cpu_share", True),
+             Flag("cpu-rt-period", "cpu_rt_period", True), Flag("cpu-rt-runtime", "cpu_rt_runtime", True),
+             Flag("cpuset-cpus", "cpuset_cpus", True), Flag("cpuset-mems", "cpuset_mems", True),
+             Flag("memory", "memory", True), Flag("memory-reservation", "memory_reservation", True),
+             Flag("memory-swap", "memory_swap", True), Flag("pids-limit", "pids_limit", True),
+             Flag("kernel-memory", "kernel_memory", True, help="ignored, as by runc"),
+             Flag("kernel-memory-tcp", "kernel_memory_tcp", True, help="ignored, as by runc")], 1, 1),
+    Command("ps", "[options] <container-id> [ps options]", "List the container's processes.",
+            [Flag("f,format", "format", True, "table", help="table or json")], 1, -1),
+    Command("events", "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
+            [Flag("stats", "stats", help="print one stats event and exit"),
+             Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
 ]}
 
 
@@ -138,8 +170,63 @@ def cmd_features(g, o, args, log, trace):
     return 0
 
 
+def cmd_exec(g, o, args, log, trace):
+    from .. import exec as execmod
+    if o["process"]:
+        process = execmod.load_process(o["process"])
+    elif len(args) < 2:
+        raise RuntimeFailure(f"exec: a command is required (usage: {PROG} exec {COMMANDS['exec'].usage})")
+    else:
+        from ..state import Container
+        c = Container.load(g["root"], args[0])
+        base = c.state["config"]["process"]
+        c.close()
+        process = execmod.process_from_flags(base, args[1:], o)
+    return execmod.exec_process(g["root"], args[0], process, pid_file=o["pid_file"],
+                                console_socket=o["console_socket"], detach=o["detach"],
+                                preserve_fds=o["preserve_fds"])
+
+
+def cmd_pause(g, o, args, log, trace):
+    from .. import cgroup_commands
+    cgroup_commands.pause(g["root"], args[0])
+    return 0
+
+
+def cmd_resume(g, o, args, log, trace):
+    from .. import cgroup_commands
+    cgroup_commands.resume(g["root"], args[0])
+    return 0
+
+
+def cmd_update(g, o, args, log, trace):
+    from .. import cgroup_commands
+    cgroup_commands.update(g["root"], args[0], cgroup_commands.resources_from_flags(o))
+    return 0
+
+
+def cmd_ps(g, o, args, log, trace):
+    import json
+    from .. import cgroup_commands
+    pids = cgroup_commands.pids(g["root"], args[0])
+    if o["format"] == "json":
+        sys.stdout.write(json.dumps(pids) + "\n")
+    elif o["format"] == "table":
+        sys.stdout.write(cgroup_commands.ps_table(pids, args[1:]))
+    else:
+        raise RuntimeFailure(f"invalid format option: {o['format']}")
+    return 0
+
+
+def cmd_events(g, o, args, log, trace):
+    from .. import cgroup_commands
+    cgroup_commands.events(g["root"], args[0], o["stats"], cgroup_commands.parse_interval(o["interval"]))
+    return 0
+
+
 HANDLERS = {"create": cmd_create, "start": cmd_start, "run": cmd_run, "state": cmd_state, "kill": cmd_kill,
-            "delete": cmd_delete, "list": cmd_list, "spec": cmd_spec, "features": cmd_features}
+            "delete": cmd_delete, "list": cmd_list, "spec": cmd_spec, "features": cmd_features,
+            "exec": cmd_exec, "pause": cmd_pause, "resume": cmd_resume, "update": cmd_update, "ps": cmd_ps, "events": cmd_events}
 
 
 def main(argv=None):
@@ -158,8 +245,9 @@ def main(argv=None):
             raise RuntimeFailure("--systemd-cgroup is not supported: ociruntime manages cgroups through cgroupfs")
         name, cmd_args = rest[0], rest[1:]
         if name == "network":
+            from ..lifecycle import pid_for_network
             from ..network.cli import main as network_main
-            return network_main(cmd_args)
+            return network_main(cmd_args, pid_of=lambda cid: pid_for_network(g["root"], cid))
         return _dispatch(g, name, cmd_args, log)
     except RuntimeFailure as e:
         log.error(str(e))

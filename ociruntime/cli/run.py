@@ -1,25 +1,9 @@
 """`run`: create + start, then (in the foreground) wait for the init, forwarding
 signals, and exit with its status (128+N when killed by signal N), as runc does."""
 import os
-import signal
 
 from .. import lifecycle
-
-_NOT_FORWARDED = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP}
-
-
-def _forward_signals(pid):
-    def forward(signum, _frame):
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-    for sig in signal.Signals:
-        if sig not in _NOT_FORWARDED:
-            try:
-                signal.signal(sig, forward)
-            except (OSError, ValueError):
-                pass
+from ..signals import exit_code, forward_signals
 
 
 def run(root, container_id, o, log, trace):
@@ -29,7 +13,7 @@ def run(root, container_id, o, log, trace):
     c.close()
     try:
         if not o["detach"]:
-            _forward_signals(pid)
+            forward_signals(pid)
         lifecycle.start(root, container_id, log.warning)
     except BaseException:
         lifecycle.delete(root, container_id, True, log.warning)
@@ -42,8 +26,7 @@ def run(root, container_id, o, log, trace):
     status = _reap(pid)
     if not o["keep"]:
         lifecycle.delete(root, container_id, True, log.warning)
-    code = os.waitstatus_to_exitcode(status)
-    return code if code >= 0 else 128 - code
+    return exit_code(status)
 
 
 def _reap(pid):
