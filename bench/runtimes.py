@@ -42,10 +42,10 @@ class Runtime:
         return self.spawner.spawn(self.argv(*args), self.mntns_fd)
 
     def finish(self, handle):
-        """Wait for a spawned call, record its peak RSS, raise CallFailed if it failed."""
-        call = self.spawner.wait(handle, self.timeout_s)
+        """Wait for a spawned call; raise CallFailed if it failed, else record its peak RSS."""
+        call = self.spawner.wait(handle, self.timeout_s).check()
         self.rss_kb[handle.argv[3]].append(call.maxrss_kb)
-        return call.check()
+        return call
 
     def call(self, *args):
         return self.finish(self.spawn(*args))

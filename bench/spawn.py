@@ -40,7 +40,8 @@ class Call:
         """Raise CallFailed unless the call exited 0."""
         if self.returncode != 0:
             detail = self.stderr.strip().splitlines()[-1:] or ["(no stderr)"]
-            raise CallFailed(f"{' '.join(self.argv[-2:])}: exit {self.returncode}: {detail[0][:300]}")
+            what = f"{os.path.basename(self.argv[0])} {' '.join(self.argv[3:4] + self.argv[-1:])}"
+            raise CallFailed(f"{what}: exit {self.returncode}: {detail[0][:300]}")
         return self
 
 

@@ -37,6 +37,7 @@ def parse_args(argv):
     p.add_argument("--cases", default=",".join(case_names), type=_names(case_names),
                    help="comma-separated, from: " + ",".join(case_names))
     p.add_argument("--ociruntime", metavar="PATH", help="ociruntime binary (default: `ociruntime` on PATH)")
+    p.add_argument("--no-chart", action="store_true", help="skip the PNG chart")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds before a runtime call is killed (default 60)")
     return p.parse_args(argv)
 
@@ -77,7 +78,7 @@ def main(argv=None):
             print(f"bench: could not remove {line}", file=sys.stderr)
     if document:
         document["cleanup_left"] = left
-        publish(document, args.out)
+        publish(document, args.out, chart_wanted=not args.no_chart)
     return status or (1 if left else 0)
 
 
@@ -100,6 +101,7 @@ def bench(args, session):
         "started_at": started,
         "host": {"kernel": platform.release(), "cpus": os.cpu_count(),
                  "cgroup_hierarchies": {h.label: h.own_path for h in session.hierarchies}},
+        "cgroup_parent": session.cgroup_parent,
         "args": {"runs": args.runs, "batch_runs": args.batch_runs, "cases": args.cases, "runtimes": args.runtimes},
         "runtimes": info,
         "cases": cases_out,
@@ -146,16 +148,21 @@ def prepare(session, info, available):
                     session.registry)
     for rt in available:
         if rt.name == "crun":
-            rt.mntns_fd, binds = crunns.open_namespace(session.hierarchies, session.workdir)
-            if rt.mntns_fd is not None:
-                session.namespace_fds.append(rt.mntns_fd)
-            info["crun"]["mount_namespace_binds"] = [f"{src} -> {dst}" for src, dst in binds]
+            info["crun"]["mount_namespace_binds"] = enter_crun_namespace(rt, session)
     session.spawner = start_spawner(session)
     for rt in available:
         rt.spawner = session.spawner
         info[rt.name].update(observe_cgroups(rt, env, session))
         _progress(f"{rt.name} ({rt.version}): {info[rt.name]['cgroups_placement']}")
     return env
+
+
+def enter_crun_namespace(rt, session):
+    """Make every crun call run in crun's private mount namespace; returns the binds made."""
+    rt.mntns_fd, binds = crunns.open_namespace(session.hierarchies, session.workdir)
+    if rt.mntns_fd is not None:
+        session.namespace_fds.append(rt.mntns_fd)
+    return [f"{src} -> {dst}" for src, dst in binds]
 
 
 def start_spawner(session):
@@ -181,8 +188,9 @@ def observe_cgroups(rt, env, session):
             "cgroups_placement": cgroupfs.describe_placement(observed, session.hierarchies, session.cgroup_parent)}
 
 
-def publish(document, out_dir):
-    """Print the tables and write startup.json, startup.txt and startup.png into out_dir."""
+def publish(document, out_dir, chart_wanted=True):
+    """Print the tables and write startup.json, startup.txt and (unless not wanted)
+    startup.png into out_dir."""
     names = document["args"]["runtimes"]
     summary = report.summarize(document["cases"], names)
     document["summary"] = summary
@@ -199,8 +207,10 @@ def publish(document, out_dir):
     report.write_json(os.path.join(out_dir, "startup.json"), document)
     with open(os.path.join(out_dir, "startup.txt"), "w") as f:
         f.write(text + "\n")
-    skipped = chart.draw(os.path.join(out_dir, "startup.png"), summary, titles, names)
-    print(f"\nbench: {skipped}" if skipped else f"\nbench: chart written to {out_dir}/startup.png")
+    if chart_wanted:
+        skipped = chart.draw(os.path.join(out_dir, "startup.png"), summary, titles, names,
+                             document["rss_summary_kb"])
+        print(f"\nbench: {skipped}" if skipped else f"\nbench: chart written to {out_dir}/startup.png")
     print(f"bench: raw numbers in {out_dir}/startup.json")
 
 

@@ -64,7 +64,10 @@ struct oci_seccomp {
     unsigned int flags;       /* SECCOMP_FILTER_FLAG_* */
     struct oci_seccomp_rule *rules;
     int n_rules;
-    int notify;               /* some action is SCMP_ACT_NOTIFY: hand the fd to the parent */
+    int notify;               /* some action is SCMP_ACT_NOTIFY: hand the fd to the listener */
+    int listener_fd;          /* connected linux.seccomp.listenerPath socket, -1: none */
+    const char *listener_head;/* the listener message's opening: '{"ociVersion":..,"fds":[..],"metadata":..' */
+    const char *state;        /* set by the init before loading: the runtime's state JSON (its "pid" is the host pid) */
 };
 
 struct oci_plan {

@@ -161,12 +161,18 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
             config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
             preserve_fds=preserve_fds, no_pivot=no_pivot,
             cgroup_mounts=lambda m: mgr.container_mounts(m, "cgroup" in ns and ns["cgroup"] is None))
+        if trace:
+            trace("plan")
         spawn = _Spawn(plan)
         if console:
             console.close()
             console = None
         spawn.expect("stage1")
+        if trace:
+            trace("fork")
         mgr.add_pid(spawn.stage1)
+        if trace:
+            trace("cgroup join")
         if "user" in ns and ns["user"] is None:
             _write_id_maps(spawn.stage1, config)
         spawn.send("go")
@@ -175,7 +181,10 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         if trace:
             trace("clone")
         c.state["pid"] = spawn.init_pid
-        c.state["init_start_time"] = process_start_time(spawn.init_pid)[1]
+        init_info = process_start_time(spawn.init_pid)
+        if init_info is None:
+            raise RuntimeFailure("container init exited during set-up")
+        c.state["init_start_time"] = init_info[1]
         spawn.expect("hooks")
         if trace:
             trace("mounts")

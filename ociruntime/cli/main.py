@@ -254,6 +254,12 @@ def main(argv=None):
         return e.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug: still one line (the traceback with --debug)
+        if log.debug_enabled:
+            import traceback
+            traceback.print_exc()
+        log.error(f"internal error: {type(e).__name__}: {e}")
+        return 1
 
 
 def _dispatch(g, name, cmd_args, log):

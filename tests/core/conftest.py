@@ -1,0 +1,109 @@
+"""Helpers for the core runtime tests: run a command in a busybox container and read
+what it printed, and find anything a command may have left behind (state dirs,
+mounts, cgroup dirs, processes)."""
+import os
+import uuid
+
+import pytest
+
+
+def new_id():
+    return "c-" + uuid.uuid4().hex[:10]
+
+
+def run_in(runtime, bundle, *args, check=True):
+    """`run` args in the bundle's container (foreground); the finished process."""
+    bundle.set_args(*args)
+    return runtime("run", "--bundle", bundle.path, new_id(), check=check)
+
+
+def output_of(runtime, bundle, *args):
+    return run_in(runtime, bundle, *args).stdout
+
+
+def status_fields(text):
+    """/proc/PID/status text -> {field: value}."""
+    return {k: v.strip() for k, _, v in (line.partition(":") for line in text.splitlines())}
+
+
+def _cgroup_mountpoints():
+    """{hierarchy controllers ("memory", "name=systemd", "" for v2): mount point}."""
+    points = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype, _, super_opts = right.split()[:3]
+            mountpoint = left.split()[4]
+            if fstype == "cgroup2":
+                points.setdefault("", mountpoint)
+            elif fstype == "cgroup":
+                opts = super_opts.split(",")
+                ctrls = [o for o in opts if o not in ("rw", "ro") and "=" not in o or o.startswith("name=")]
+                points.setdefault(",".join(sorted(ctrls)), mountpoint)
+    return points
+
+
+def own_cgroup_dirs(relative):
+    """`relative` beneath this process's own cgroup, in every hierarchy it belongs to."""
+    points = _cgroup_mountpoints()
+    dirs = []
+    with open("/proc/self/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            key = ",".join(sorted(ctrls.split(","))) if ctrls else ""
+            if key in points:
+                dirs.append(os.path.join(points[key] + path, relative))
+    return dirs
+
+
+def cgroup_path(bundle):
+    return bundle.config["linux"]["cgroupsPath"]
+
+
+@pytest.fixture(autouse=True)
+def _remove_test_cgroup_parents(bundle):
+    """The bundle's cgroupsPath is PARENT/ctr; the runtime removes ctr only (as runc)."""
+    yield
+    parent = cgroup_path(bundle).split("/")[0]
+    for d in own_cgroup_dirs(parent):
+        for sub in (os.path.join(d, "ctr"), d):
+            try:
+                os.rmdir(sub)
+            except (FileNotFoundError, OSError):
+                pass
+
+
+def mounts_mentioning(text):
+    with open("/proc/self/mountinfo") as f:
+        return [line for line in f if text in line]
+
+
+def processes_in(path):
+    """Pids whose cwd or root is at or below path."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        for link in ("cwd", "root"):
+            try:
+                target = os.readlink(f"/proc/{pid}/{link}")
+            except OSError:
+                continue
+            if target == path or target.startswith(path + "/"):
+                found.append(int(pid))
+                break
+    return found
+
+
+def leftovers(runtime, bundle):
+    """Everything a failed command must not leave behind, by kind (empty: clean)."""
+    found = {}
+    if os.path.isdir(runtime.root) and os.listdir(runtime.root):
+        found["state dirs"] = os.listdir(runtime.root)
+    if mounts_mentioning(bundle.path):
+        found["mounts"] = mounts_mentioning(bundle.path)
+    cgroups = [d for d in own_cgroup_dirs(cgroup_path(bundle)) if os.path.exists(d)]
+    if cgroups:
+        found["cgroups"] = cgroups
+    procs = processes_in(bundle.path)
+    if procs:
+        found["processes"] = procs
+    return found

@@ -1,0 +1,199 @@
+"""The runc-compatible commands: state transitions, start, kill, delete, run, list,
+spec, features, --version, and concurrent creates of one id."""
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from .conftest import new_id
+
+WAIT_FOR_TERM = 'trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'
+
+
+def wait_for(predicate, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def proc_state(pid):
+    """The kernel's state letter of pid, None once it is gone (or reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
+
+
+def created(runtime, bundle, *args, cid=None):
+    """A created container running args; its id and init pid (from --pid-file)."""
+    cid = cid or new_id()
+    bundle.set_args(*args)
+    pid_file = os.path.join(bundle.path, "pid")
+    runtime("create", "--bundle", bundle.path, "--pid-file", pid_file, cid)
+    with open(pid_file) as f:
+        return cid, int(f.read())
+
+
+def test_status_goes_created_running_stopped(runtime, bundle):
+    cid, pid = created(runtime, bundle, "sh", "-c", "read line")
+    state = runtime.state(cid)
+    assert (state["status"], state["pid"], state["id"]) == ("created", pid, cid)
+    assert state["bundle"] == bundle.path and state["ociVersion"].startswith("1.")
+    assert proc_state(pid) in ("S", "R")
+    runtime("start", cid)
+    assert runtime.state(cid)["status"] == "running"
+    runtime("kill", cid, "KILL")
+    wait_for(lambda: runtime.state(cid)["status"] == "stopped")
+    runtime("delete", cid)
+    assert not os.listdir(runtime.root)
+    assert proc_state(pid) is None
+
+
+def test_start_twice_fails(runtime, bundle):
+    cid, _ = created(runtime, bundle, "sleep", "100")
+    runtime("start", cid)
+    second = runtime("start", cid, check=False)
+    assert second.returncode != 0 and "running" in second.stderr
+    runtime("delete", "--force", cid)
+
+
+def test_start_of_a_stopped_container_fails(runtime, bundle):
+    cid, pid = created(runtime, bundle, "true")
+    runtime("start", cid)
+    wait_for(lambda: runtime.state(cid)["status"] == "stopped")
+    again = runtime("start", cid, check=False)
+    assert again.returncode != 0 and "stopped" in again.stderr
+    runtime("delete", cid)
+
+
+@pytest.mark.parametrize("signal_arg", [None, "TERM", "SIGTERM", "15", "term"])
+def test_kill_sends_sigterm_by_name_number_or_default(runtime, bundle, signal_arg):
+    bundle.config["linux"]["namespaces"] = [n for n in bundle.config["linux"]["namespaces"] if n["type"] != "pid"]
+    cid, pid = created(runtime, bundle, "sh", "-c", WAIT_FOR_TERM)
+    runtime("start", cid)
+    runtime("kill", cid, *([signal_arg] if signal_arg else []))
+    assert wait_for(lambda: os.waitpid(pid, os.WNOHANG)[0] and True)
+    assert runtime.state(cid)["status"] == "stopped"
+    runtime("delete", cid)
+
+
+def test_run_exits_with_the_containers_status(runtime, bundle):
+    bundle.set_args("sh", "-c", "echo out; echo err >&2; exit 3")
+    proc = runtime("run", "--bundle", bundle.path, new_id(), check=False)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (3, "out\n", "err\n")
+    assert not os.listdir(runtime.root)
+
+
+def test_run_exits_128_plus_the_signal_that_killed_it(runtime, bundle):
+    cid = new_id()
+    bundle.set_args("sh", "-c", "echo ready; exec sleep 100")
+    proc = subprocess.Popen(runtime.cmd + ["--root", runtime.root, "run", "--bundle", bundle.path, cid],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    runtime("kill", cid, "KILL")
+    assert proc.wait(10) == 128 + 9
+    assert not os.listdir(runtime.root)
+
+
+def test_kill_all_signals_every_process(runtime, bundle):
+    bundle.config["linux"]["namespaces"] = [n for n in bundle.config["linux"]["namespaces"] if n["type"] != "pid"]
+    cid, pid = created(runtime, bundle, "sh", "-c", "sleep 100 & sleep 100 & wait")
+    runtime("start", cid)
+    children = wait_for(lambda: [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+                        if len(open(f"/proc/{pid}/task/{pid}/children").read().split()) == 2 else None)
+    runtime("kill", "--all", cid, "KILL")
+    for p in [pid] + children:
+        wait_for(lambda: proc_state(p) in (None, "Z"))
+    runtime("delete", cid)
+
+
+def test_kill_of_a_stopped_container_fails(runtime, bundle):
+    cid, pid = created(runtime, bundle, "true")
+    runtime("start", cid)
+    wait_for(lambda: runtime.state(cid)["status"] == "stopped")
+    res = runtime("kill", cid, "KILL", check=False)
+    assert res.returncode != 0 and "not running" in res.stderr
+    runtime("delete", cid)
+
+
+def test_delete_running_needs_force(runtime, bundle):
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    runtime("start", cid)
+    refused = runtime("delete", cid, check=False)
+    assert refused.returncode != 0 and "running" in refused.stderr
+    assert proc_state(pid) in ("S", "R")
+    runtime("delete", "--force", cid)
+    assert proc_state(pid) is None and not os.listdir(runtime.root)
+
+
+def test_delete_of_a_created_container_kills_its_init(runtime, bundle):
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    runtime("delete", cid)
+    assert proc_state(pid) is None and not os.listdir(runtime.root)
+
+
+def test_run_detach_leaves_it_running(runtime, bundle):
+    cid = new_id()
+    bundle.set_args("sleep", "100")
+    res = runtime("run", "--detach", "--bundle", bundle.path, cid)
+    assert res.stdout == ""
+    state = runtime.state(cid)
+    assert state["status"] == "running" and proc_state(state["pid"]) in ("S", "R")
+    runtime("delete", "--force", cid)
+
+
+def test_list_formats(runtime, bundle):
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    table = runtime("list").stdout.splitlines()
+    assert table[0].split() == ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]
+    assert table[1].split()[:4] == [cid, str(pid), "created", bundle.path]
+    listed = json.loads(runtime("list", "--format", "json").stdout)
+    assert [(s["id"], s["pid"], s["status"], s["bundle"]) for s in listed] == [(cid, pid, "created", bundle.path)]
+    assert runtime("list", "-q").stdout == cid + "\n"
+    runtime("delete", "--force", cid)
+
+
+def test_spec_writes_a_default_config_once(runtime, tmp_path):
+    runtime("spec", "--bundle", str(tmp_path))
+    with open(tmp_path / "config.json") as f:
+        config = json.load(f)
+    assert config["ociVersion"].startswith("1.") and config["root"]["path"] == "rootfs"
+    assert {n["type"] for n in config["linux"]["namespaces"]} >= {"pid", "mount", "network", "ipc", "uts"}
+    again = runtime("spec", "--bundle", str(tmp_path), check=False)
+    assert again.returncode != 0 and "exists" in again.stderr
+
+
+def test_features_json(runtime):
+    feats = json.loads(runtime("features").stdout)
+    assert feats["ociVersionMin"].startswith("1.") and feats["ociVersionMax"].startswith("1.")
+    assert feats["hooks"] == ["prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+                              "poststop"]
+    assert set(feats["linux"]["namespaces"]) >= {"cgroup", "ipc", "mount", "network", "pid", "user", "uts"}
+    assert {"ro", "rbind", "rprivate", "nosuid"} <= set(feats["mountOptions"])
+
+
+def test_version_shape(runtime):
+    out = subprocess.run(runtime.cmd + ["--version"], capture_output=True, text=True, check=True).stdout
+    lines = out.splitlines()
+    assert re.fullmatch(r"ociruntime version \S+", lines[0])
+    assert any(re.fullmatch(r"spec: 1\.\d+\.\d+", line) for line in lines)
+
+
+def test_concurrent_creates_of_one_id_exactly_one_wins(runtime, bundle):
+    cid = new_id()
+    bundle.set_args("sleep", "100")
+    cmd = runtime.cmd + ["--root", runtime.root, "create", "--bundle", bundle.path, cid]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [(p.wait(30), p.stderr.read()) for p in procs]
+    assert sorted(rc == 0 for rc, _ in results) == [False, True]
+    assert any("exists" in err for rc, err in results if rc != 0)
+    assert runtime.state(cid)["status"] == "created"
+    runtime("delete", "--force", cid)
