@@ -13,12 +13,13 @@ import spawn
 def binds_for(hierarchies, empty_file):
     """The (source, target) bind mounts crun needs here; empty when it needs none."""
     binds = []
+    hybrid = any(not h.is_v2 for h in hierarchies)
     for h in hierarchies:
-        if h.is_v2:
+        if h.is_v2 and hybrid:
             controllers = os.path.join(h.mountpoint, "cgroup.controllers")
             if _non_empty(controllers):
                 binds.append((empty_file, controllers))
-        elif h.own_dir != h.mountpoint:
+        elif not h.is_v2 and h.own_dir != h.mountpoint:
             binds.append((h.own_dir, h.mountpoint))
     return binds
 

@@ -64,6 +64,8 @@ def locate(name, ociruntime_path=None):
         candidate = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
     if not candidate:
         return None, f"{name} not found on PATH"
+    if not os.path.exists(candidate):
+        return None, f"{candidate} not found"
     if not os.access(candidate, os.X_OK):
         return None, f"{candidate} is not executable"
     return os.path.abspath(candidate), None

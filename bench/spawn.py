@@ -70,12 +70,7 @@ def setns(fd, nstype):
     _check(_libc.setns(fd, nstype), "setns")
 
 
-def _devnull():
-    fd = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
-    return fd
-
-
-_DEVNULL = _devnull()
+_DEVNULL = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
 
 
 def spawn(argv, mntns_fd=None):

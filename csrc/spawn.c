@@ -48,21 +48,39 @@ static int listen_start_socket(int state_dir_fd)
     return fd;
 }
 
-/* Everything before the program: stdio, fds, seccomp. Never returns. */
+/* linux.seccomp, loaded where runc loads it: without no_new_privs loading needs
+ * CAP_SYS_ADMIN, so before the user switch and capabilities; with it, after them.
+ * Both before "ready": a filter that fails to load fails `create`, and the listener
+ * gets the notify fd with the "creating" state, as from runc. */
+static void install_seccomp(struct oci_plan *plan, int report_fd, const char *state)
+{
+    char err[512];
+    int notify_fd;
+    plan->seccomp->state = state;
+    if (oci_seccomp_load(plan->seccomp, &notify_fd, err, sizeof err) < 0)
+        oci_die(report_fd, "seccomp: %s", err);
+}
+
+/* Everything before the program: stdio and fds. Never returns. */
 static void exec_program(struct oci_plan *plan, const char *path, int report_fd)
 {
-    int notify_fd = -1;
-    char err[512];
     unsigned int first_closed = 3 + (unsigned int) plan->preserve_fds;
     if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         for (int fd = first_closed; fd < 65536; fd++)
             fcntl(fd, F_SETFD, FD_CLOEXEC);
     for (int fd = 3; fd < (int) first_closed; fd++)
         fcntl(fd, F_SETFD, 0);
-    if (plan->seccomp && oci_seccomp_load(plan->seccomp, &notify_fd, err, sizeof err) < 0)
-        oci_die(report_fd, "seccomp: %s", err);
     execve(path, plan->argv, plan->envp);
     oci_die_errno(report_fd, "exec %s", path);
+}
+
+/* A cwd reached through a leaked fd ("/proc/self/fd/N/..", CVE-2024-21626) lies
+ * outside the container's root: getcwd() then fails with ENOENT ("(unreachable)"). */
+static void check_cwd_in_root(int sync_fd, const char *cwd)
+{
+    char buf[4096];
+    if (!getcwd(buf, sizeof buf) && errno != ERANGE)
+        oci_die(sync_fd, "cwd (\"%s\") is outside the container's root: possible container breakout", cwd ? cwd : "");
 }
 
 static void wait_for_start(struct oci_plan *plan, int listen_fd, const char *path)
@@ -132,16 +150,21 @@ static void stage2(struct oci_plan *plan, int listen_fd)
 
     oci_apply_process_attrs(plan);
     oci_setup_terminal(plan);
+    if (plan->seccomp && !plan->no_new_privileges)
+        install_seccomp(plan, sync_fd, state);
     oci_drop_bounding(plan);
     oci_switch_user(plan);
     oci_apply_caps(plan);
     if (plan->cwd && chdir(plan->cwd) < 0)
         oci_die_errno(sync_fd, "chdir to cwd (\"%s\") set in config.json", plan->cwd);
+    check_cwd_in_root(sync_fd, plan->cwd);
     path = oci_find_executable(plan, exe, sizeof exe);
     if (!path)
         oci_die(sync_fd, "exec: \"%s\": executable file not found in $PATH", plan->argv[0]);
     if (plan->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         oci_die_errno(sync_fd, "prctl(PR_SET_NO_NEW_PRIVS)");
+    if (plan->seccomp && plan->no_new_privileges)
+        install_seccomp(plan, sync_fd, state);
 
     /* from here the process outlives a runtime that exits (create, exec --detach) */
     prctl(PR_SET_PDEATHSIG, 0);
@@ -170,10 +193,10 @@ static int cmp_int(const void *a, const void *b)
  * fds (its state dir lock among them) must not live on in the container's init. */
 static void close_inherited_fds(const struct oci_plan *plan, int listen_fd)
 {
-    int keep[3] = { plan->sync_fd, listen_fd, plan->console_fd };
+    int keep[4] = { plan->sync_fd, listen_fd, plan->console_fd, plan->seccomp ? plan->seccomp->listener_fd : -1 };
     unsigned int from = 3 + (unsigned int) plan->preserve_fds;
-    qsort(keep, 3, sizeof keep[0], cmp_int);
-    for (int i = 0; i < 3; i++) {
+    qsort(keep, 4, sizeof keep[0], cmp_int);
+    for (int i = 0; i < 4; i++) {
         if (keep[i] < (int) from)
             continue;
         if (keep[i] > (int) from)
@@ -188,6 +211,7 @@ static void stage1(struct oci_plan *plan, int listen_fd)
     char msg[64];
     int sync_fd = plan->sync_fd;
     int flags = plan->clone_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME);
+    int gate[2];
     long pid;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -197,6 +221,11 @@ static void stage1(struct oci_plan *plan, int listen_fd)
         oci_die_errno(sync_fd, "unshare user namespace");
     oci_sync_send(sync_fd, "stage1");
     oci_sync_expect(sync_fd, "go", NULL, 0);
+    /* inherited by stage 2 from its first instruction in the container's pid namespace:
+     * while it is the runtime's binary, no container process may open its /proc/PID/exe
+     * (CVE-2019-5736), fds, cwd or memory. Not earlier: the runtime (rootless: not
+     * root) writes a new user namespace's maps in our /proc, owned by root once set. */
+    prctl(PR_SET_DUMPABLE, 0);
     if (plan->clone_flags & CLONE_NEWUSER) {
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
             oci_die_errno(sync_fd, "become root in the user namespace (is uid/gid 0 mapped?)");
@@ -212,11 +241,20 @@ static void stage1(struct oci_plan *plan, int listen_fd)
             write_file(sync_fd, "/proc/self/timens_offsets", offsets);
         }
     }
+    /* stage 2 shares the sync socket: it waits (EOF on the gate, when we exit) so
+     * that "pid N" always reaches the runtime before its first message */
+    if (pipe2(gate, O_CLOEXEC) < 0)
+        oci_die_errno(sync_fd, "pipe");
     pid = syscall(SYS_clone, CLONE_PARENT | flags, NULL, NULL, NULL, NULL);
     if (pid < 0)
         oci_die_errno(sync_fd, "clone");
-    if (pid == 0)
+    if (pid == 0) {
+        close(gate[1]);
+        while (read(gate[0], msg, 1) < 0 && errno == EINTR)
+            ;
+        close(gate[0]);
         stage2(plan, listen_fd);
+    }
     snprintf(msg, sizeof msg, "pid %ld", pid);
     oci_sync_send(sync_fd, msg);
     _exit(0);

@@ -1,9 +1,9 @@
 """The commands that act on a container through its cgroup: pause, resume,
 update, ps, events (runc's behaviour and output shapes)."""
-import json
 import sys
 import time
 
+from . import jsonio as json
 from .errors import RuntimeFailure
 from .state import Container
 

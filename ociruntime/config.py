@@ -4,8 +4,9 @@ Every failure becomes one RuntimeFailure line that names the bundle file and wha
 Validation uses the build-generated ociruntime._validator (no jsonschema on the hot path); in a
 source checkout that was never built, the same code is generated in memory from spec/.
 """
-import json
 import os
+
+from ociruntime import jsonio
 
 from ociruntime.errors import RuntimeFailure
 
@@ -41,11 +42,11 @@ def _read(path):
 
 def _parse(path, data):
     try:
-        return json.loads(data)
-    except json.JSONDecodeError as error:
-        raise RuntimeFailure(f"{path}: invalid JSON at line {error.lineno}:{error.colno}: {error.msg}") from None
+        return jsonio.loads(data)
     except UnicodeDecodeError:
         raise RuntimeFailure(f"{path}: not valid UTF-8 text") from None
+    except ValueError as error:
+        raise RuntimeFailure(f"{path}: invalid JSON at line {error.lineno}:{error.colno}: {error.msg}") from None
 
 
 def _check_version(doc):

@@ -1,8 +1,9 @@
 """`exec`: run a new process in a running container — every namespace of its
 init joined (user first), its cgroup, and the process's user, caps, rlimits,
 NNP and seccomp — the same C path as the init, minus the rootfs work."""
-import json
 import os
+
+from . import jsonio
 
 from .console import connect_console_socket
 from .errors import RuntimeFailure
@@ -14,7 +15,7 @@ def load_process(path):
     """The --process JSON (runtime-spec `process` object)."""
     try:
         with open(path) as f:
-            process = json.load(f)
+            process = jsonio.loads(f.read())
     except OSError as e:
         raise RuntimeFailure(f"--process {path}: {e.strerror}") from None
     except ValueError as e:
@@ -62,9 +63,8 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
     c = Container.load(root, container_id)
     try:
         status = c.status()
-        if status != "running":
-            raise RuntimeFailure(f"cannot exec in a {status} container" if status != "created"
-                                 else "cannot exec in a container that has not been started")
+        if status not in ("created", "running"):  # as runc: a created container's namespaces are joinable
+            raise RuntimeFailure(f"cannot exec in a {status} container")
         config, init_pid = c.state["config"], c.state["pid"]
         mgr = c.cgroup() if c.state.get("cgroup") else None
     finally:

@@ -1,5 +1,5 @@
 """`features`: what this runtime supports, in the runtime-spec features.json shape."""
-from . import SPEC_VERSION, __version__, linux
+from . import SPEC_VERSION, __version__, linux, seccomp
 
 
 def features():
@@ -12,7 +12,7 @@ def features():
             "namespaces": sorted(linux.NAMESPACES),
             "capabilities": list(linux.CAPABILITIES),
             "cgroup": {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": False},
-            "seccomp": {"enabled": False},
+            "seccomp": seccomp.features(),
             "apparmor": {"enabled": False},
             "selinux": {"enabled": False},
             "intelRdt": {"enabled": False},

@@ -1,8 +1,8 @@
 """Hooks run by the runtime itself, in the runtime's namespaces: prestart,
 createRuntime, poststart, poststop (the in-container ones run in C)."""
 import os
+import _signal as signal
 import select
-import signal
 
 from .errors import RuntimeFailure
 

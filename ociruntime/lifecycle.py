@@ -2,12 +2,11 @@
 
 Python decides and records; the C core (ociruntime._core) does everything between
 clone() and execve(). The runtime <-> init protocol is in csrc/spawn.c."""
-import json
+import _signal as signal
 import os
-import signal
 import time
 
-from . import SPEC_VERSION
+from . import SPEC_VERSION, jsonio
 from .console import connect_console_socket
 from .errors import RuntimeFailure
 from .state import Container, process_start_time, write_pid_file
@@ -15,7 +14,7 @@ from .state import Container, process_start_time, write_pid_file
 
 def _state_json(c, status):
     s = c.state
-    return json.dumps({"ociVersion": SPEC_VERSION, "id": c.id, "status": status, "pid": s.get("pid", 0),
+    return jsonio.dumps({"ociVersion": SPEC_VERSION, "id": c.id, "status": status, "pid": s.get("pid", 0),
                        "bundle": s["bundle"], "annotations": s.get("annotations", {})})
 
 
@@ -44,7 +43,9 @@ def _wait_exit(pid, timeout=None):
 
 
 class _Spawn:
-    """The runtime's side of the sync protocol with the stages in csrc/spawn.c."""
+    """The runtime's side of the sync protocol with the stages in csrc/spawn.c.
+    Stage 1 and the init share the socket, so stage 1's "pid" and the init's
+    first message may arrive in either order: `expect` keeps what comes early."""
 
     def __init__(self, plan):
         from ._core import ffi, lib
@@ -54,6 +55,7 @@ class _Spawn:
         self.stage1 = pid[0]
         self.fd = sync[0]
         self.init_pid = 0
+        self.early = []
 
     def recv(self):
         data = os.read(self.fd, 1 << 16).decode(errors="replace")
@@ -62,10 +64,17 @@ class _Spawn:
         return data
 
     def expect(self, word):
-        msg = self.recv()
-        if msg.split(" ", 1)[0] != word:
-            raise RuntimeFailure(f"container init exited during set-up (expected {word!r}, got {msg[:40]!r})")
-        return msg[len(word) + 1:]
+        for msg in self.early:
+            if msg.split(" ", 1)[0] == word:
+                self.early.remove(msg)
+                return msg[len(word) + 1:]
+        while True:
+            msg = self.recv()
+            if msg.split(" ", 1)[0] == word:
+                return msg[len(word) + 1:]
+            if not msg or len(self.early) > 2:
+                raise RuntimeFailure(f"container init exited during set-up (expected {word!r}, got {msg[:40]!r})")
+            self.early.append(msg)
 
     def send(self, msg):
         os.write(self.fd, msg.encode())
@@ -271,7 +280,7 @@ def parse_signal(text):
         elif t.startswith("SIGRTMAX-") and t[9:].isdigit():
             num = signal.SIGRTMAX - int(t[9:])
         else:
-            num = getattr(signal.Signals, t, None) if t in signal.Signals.__members__ else None
+            num = getattr(signal, t, None) if t.isalnum() else None
     if num is None or not 0 < int(num) <= signal.SIGRTMAX:
         raise RuntimeFailure(f"invalid signal: {text}")
     return int(num)

@@ -1,9 +1,10 @@
 """--log FILE --log-format text|json: containerd shows the last "error" line of
 the JSON log to the user, so every failure lands there as well as on stderr."""
-import json
 import os
 import sys
 import time
+
+from . import jsonio
 
 
 class Log:
@@ -18,9 +19,9 @@ class Log:
         now = time.time()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e9):09d}Z"
         if self.json:
-            line = json.dumps({"level": level, "msg": msg, "time": stamp})
+            line = jsonio.dumps({"level": level, "msg": msg, "time": stamp})
         else:
-            line = f'time="{stamp}" level={level} msg={json.dumps(msg)}'
+            line = f'time="{stamp}" level={level} msg={jsonio.dumps(msg)}'
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
             try:

@@ -1,7 +1,7 @@
 """Signal forwarding for foreground `run` and `exec`: what the runtime receives,
 the container's process gets (runc forwards all but these)."""
+import _signal as signal
 import os
-import signal
 
 _NOT_FORWARDED = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP}
 
@@ -12,7 +12,7 @@ def forward_signals(pid):
             os.kill(pid, signum)
         except ProcessLookupError:
             pass
-    for sig in signal.Signals:
+    for sig in range(1, signal.NSIG):
         if sig not in _NOT_FORWARDED:
             try:
                 signal.signal(sig, forward)

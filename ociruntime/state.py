@@ -2,22 +2,23 @@
 written atomically, a per-container flock; the status always read from the kernel."""
 import errno
 import fcntl
-import json
 import os
-import re
 
+from . import jsonio
+from .cgroups import is_frozen_from_state
 from .errors import RuntimeFailure
 
 DEFAULT_ROOT = "/run/ociruntime"
 STATE_FILE = "state.json"
 START_SOCKET = "start.sock"
-_VALID_ID = re.compile(r"^[\w+\-.]+$")
+_ID_PUNCTUATION = frozenset("_+-.")
 
 
 def check_id(container_id):
     if not container_id:
         raise RuntimeFailure("container id cannot be empty")
-    if not _VALID_ID.match(container_id) or container_id in (".", ".."):
+    valid = all(ch.isalnum() or ch in _ID_PUNCTUATION for ch in container_id) and container_id.isascii()
+    if not valid or container_id in (".", ".."):
         raise RuntimeFailure(f"invalid container id format: {container_id}")
 
 
@@ -62,7 +63,7 @@ class Container:
         try:
             c._open_locked()
             with open(STATE_FILE, "rb", opener=c._opener) as f:
-                c.state = json.load(f)
+                c.state = jsonio.loads(f.read())
         except FileNotFoundError:
             c.close()
             raise RuntimeFailure(f"container {container_id} does not exist") from None
@@ -86,7 +87,7 @@ class Container:
     def save(self):
         tmp = STATE_FILE + ".tmp"
         with open(tmp, "w", opener=self._opener) as f:
-            json.dump(self.state, f)
+            f.write(jsonio.dumps(self.state))
         os.rename(tmp, STATE_FILE, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
 
     def init_alive(self):
@@ -109,7 +110,7 @@ class Container:
             return "stopped"
         if self.created():
             return "created"
-        if self.state.get("cgroup") and self.cgroup().is_frozen():
+        if self.state.get("cgroup") and is_frozen_from_state(self.state["cgroup"]):
             return "paused"
         return "running"
 

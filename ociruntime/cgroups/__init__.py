@@ -56,3 +56,20 @@ def open_manager(cgroups_path, container_id):
 def open_manager_from_state(state):
     """Reopen a manager from to_state()'s dict without looking at the host again."""
     return _driver(state["version"]).from_state(state)
+
+
+def is_frozen_from_state(state):
+    """Whether the container's cgroup is frozen, from to_state()'s dict alone: every
+    `state`/`list` call asks, so this reads one file and imports no driver."""
+    if state["version"] == 2:
+        path, frozen = state["path"] + "/cgroup.freeze", "1"
+    else:
+        freezer = next((p for key, p in state["paths"].items() if "freezer" in key.split(",")), None)
+        if freezer is None:
+            return False
+        path, frozen = freezer + "/freezer.state", "FROZEN"
+    try:
+        with open(path) as f:
+            return f.read().strip() == frozen
+    except OSError:
+        return False

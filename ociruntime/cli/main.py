@@ -118,7 +118,7 @@ def cmd_run(g, o, args, log, trace):
 
 
 def cmd_state(g, o, args, log, trace):
-    import json
+    from .. import jsonio as json
     from .. import lifecycle
     sys.stdout.write(json.dumps(lifecycle.state(g["root"], args[0]), indent=2) + "\n")
     return 0
@@ -143,7 +143,7 @@ def cmd_list(g, o, args, log, trace):
     if o["quiet"]:
         sys.stdout.write("".join(s["id"] + "\n" for s in states))
     elif o["format"] == "json":
-        import json
+        from .. import jsonio as json
         sys.stdout.write(json.dumps([{k: s[k] for k in ("ociVersion", "id", "pid", "status", "bundle", "rootfs",
                                                          "created", "owner")} for s in states]) + "\n")
     elif o["format"] == "table":
@@ -164,7 +164,7 @@ def cmd_spec(g, o, args, log, trace):
 
 
 def cmd_features(g, o, args, log, trace):
-    import json
+    from .. import jsonio as json
     from ..features import features
     sys.stdout.write(json.dumps(features(), indent=2) + "\n")
     return 0
@@ -206,7 +206,7 @@ def cmd_update(g, o, args, log, trace):
 
 
 def cmd_ps(g, o, args, log, trace):
-    import json
+    from .. import jsonio as json
     from .. import cgroup_commands
     pids = cgroup_commands.pids(g["root"], args[0])
     if o["format"] == "json":
