@@ -91,6 +91,14 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
         symlink_one(plan, rootfd, m);
         return;
     }
+    if (m->flags & MS_REMOUNT) {
+        /* a remount step (the read-only cgroup tmpfs): new flags for what is already there */
+        fd = reopen(rootfd, m, target, sizeof target);
+        if (fd < 0 || remount_bind(target, m->flags & ~(MS_REMOUNT | MS_BIND | MS_REC)) < 0)
+            oci_die_errno(plan->sync_fd, "remount %s", m->destination);
+        close(fd);
+        return;
+    }
 
     if (is_bind && stat(m->source, &st) < 0)
         oci_die_errno(plan->sync_fd, "mount %s: bind source %s", m->destination, m->source);

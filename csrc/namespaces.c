@@ -1,29 +1,30 @@
 /* Joining namespaces by path, the UTS names and namespaced sysctls. */
 #include "internal.h"
 
-/* only_user: join the user namespace alone (it must come first: it grants the
- * capabilities needed to join the others); otherwise join all the others, every
- * file opened before the first setns (joining the mount namespace changes what
- * /proc/PID/ns/... resolves to). */
-void oci_join_namespaces(const struct oci_plan *plan, int only_user)
+/* Open the file of every namespace to join, before the first setns: once in a
+ * user namespace the runtime's process no longer may open a non-dumpable init's
+ * /proc/PID/ns files (CAP_SYS_PTRACE is the host's), and joining the mount
+ * namespace changes what such paths resolve to. */
+void oci_open_namespaces(const struct oci_plan *plan, int *fds)
 {
-    int fds[16];
-    int n = plan->n_joins < 16 ? plan->n_joins : 16;
-    for (int i = 0; i < n; i++) {
-        const struct oci_join_ns *j = &plan->joins[i];
-        fds[i] = -1;
-        if ((j->type == CLONE_NEWUSER) != (only_user != 0))
-            continue;
-        fds[i] = open(j->path, O_RDONLY | O_CLOEXEC);
+    for (int i = 0; i < plan->n_joins && i < OCI_MAX_JOINS; i++) {
+        fds[i] = open(plan->joins[i].path, O_RDONLY | O_CLOEXEC);
         if (fds[i] < 0)
-            oci_die_errno(plan->sync_fd, "open namespace %s", j->path);
+            oci_die_errno(plan->sync_fd, "open namespace %s", plan->joins[i].path);
     }
-    for (int i = 0; i < n; i++) {
-        if (fds[i] < 0)
+}
+
+/* only_user: join the user namespace alone (it must come first: it grants the
+ * capabilities needed to join the others); otherwise join all the others. */
+void oci_join_namespaces(const struct oci_plan *plan, int *fds, int only_user)
+{
+    for (int i = 0; i < plan->n_joins && i < OCI_MAX_JOINS; i++) {
+        if (fds[i] < 0 || (plan->joins[i].type == CLONE_NEWUSER) != (only_user != 0))
             continue;
         if (setns(fds[i], plan->joins[i].type) < 0)
             oci_die_errno(plan->sync_fd, "join namespace %s", plan->joins[i].path);
         close(fds[i]);
+        fds[i] = -1;
     }
 }
 

@@ -211,12 +211,13 @@ static void stage1(struct oci_plan *plan, int listen_fd)
     char msg[64];
     int sync_fd = plan->sync_fd;
     int flags = plan->clone_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME);
-    int gate[2];
+    int gate[2], ns_fds[OCI_MAX_JOINS];
     long pid;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     close_inherited_fds(plan, listen_fd);
-    oci_join_namespaces(plan, 1);
+    oci_open_namespaces(plan, ns_fds);
+    oci_join_namespaces(plan, ns_fds, 1);
     if ((plan->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
         oci_die_errno(sync_fd, "unshare user namespace");
     oci_sync_send(sync_fd, "stage1");
@@ -230,7 +231,7 @@ static void stage1(struct oci_plan *plan, int listen_fd)
         if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
             oci_die_errno(sync_fd, "become root in the user namespace (is uid/gid 0 mapped?)");
     }
-    oci_join_namespaces(plan, 0);
+    oci_join_namespaces(plan, ns_fds, 0);
     if (plan->clone_flags & CLONE_NEWTIME) {
         if (unshare(CLONE_NEWTIME) < 0)
             oci_die_errno(sync_fd, "unshare time namespace");

@@ -136,25 +136,25 @@ def events(root, container_id, stats_once, interval):
     try:
         if c.status() == "stopped":
             raise RuntimeFailure(f"container {container_id} is stopped")
-        if stats_once:
-            sys.stdout.write(json.dumps(_stats_event(c)) + "\n")
-            return
-        mgr = c.cgroup()
-        ooms = mgr.oom_events()
-        next_stats = 0.0
-        while c.init_alive():
-            now = time.monotonic()
-            if now >= next_stats:
-                sys.stdout.write(json.dumps(_stats_event(c)) + "\n")
-                next_stats = now + interval
-            count = mgr.oom_events()
-            if count > ooms:
-                sys.stdout.write(json.dumps({"type": "oom", "id": c.id}) + "\n")
-                ooms = count
-            sys.stdout.flush()
-            time.sleep(min(interval, 0.2))
     finally:
-        c.close()
+        c.close()  # not held while streaming: exec, pause, kill, delete must go on meanwhile
+    if stats_once:
+        sys.stdout.write(json.dumps(_stats_event(c)) + "\n")
+        return
+    mgr = c.cgroup()
+    ooms = mgr.oom_events()
+    next_stats = 0.0
+    while c.init_alive():
+        now = time.monotonic()
+        if now >= next_stats:
+            sys.stdout.write(json.dumps(_stats_event(c)) + "\n")
+            next_stats = now + interval
+        count = mgr.oom_events()
+        if count > ooms:
+            sys.stdout.write(json.dumps({"type": "oom", "id": c.id}) + "\n")
+            ooms = count
+        sys.stdout.flush()
+        time.sleep(min(interval, 0.2))
 
 
 def parse_interval(text):

@@ -1,6 +1,6 @@
 """JSON through the C accelerator alone: importing `json` pulls in `re` and
 `enum` (~7 ms), more than a whole `state` call should cost. Errors still come
-from json.decoder (imported by _json only when a document is invalid)."""
+from json.decoder (imported only when a document is invalid)."""
 import _json
 
 _WHITESPACE = " \t\n\r"
@@ -35,6 +35,11 @@ def loads(text):
         obj, end = _scan(text, start)
     except StopIteration as e:
         raise _invalid("Expecting value", text, e.value) from None
+    except SystemError:
+        # the scanner builds its errors from json.decoder, which it cannot always import
+        # mid-scan: the slow path, only for invalid documents, gives the real error
+        import json
+        return json.loads(text)
     rest = len(text) - len(text[end:].lstrip(_WHITESPACE))
     if rest != len(text):
         raise _invalid("Extra data", text, rest)

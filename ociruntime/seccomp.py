@@ -4,9 +4,9 @@ errors can name their config field; csrc/seccomp.c builds and loads the filter.
 Mirrors runc: rules whose action is the default action are dropped, syscall names
 libseccomp does not know are ignored (in C), conditions on one argument index given
 twice become one rule per condition, absent flags mean SECCOMP_FILTER_FLAG_SPEC_ALLOW."""
-import json
+import errno
 
-from . import SPEC_VERSION
+from . import SPEC_VERSION, jsonio
 from .errors import RuntimeFailure
 
 # libseccomp's seccomp.h; ERRNO and TRACE carry errnoRet in their low 16 bits
@@ -16,7 +16,6 @@ ACTIONS = {
     "SCMP_ACT_LOG": 0x7ffc0000, "SCMP_ACT_NOTIFY": 0x7fc00000, "SCMP_ACT_ALLOW": 0x7fff0000,
 }
 ACTIONS_WITH_RET = ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE")
-EPERM = 1
 
 OPERATORS = {
     "SCMP_CMP_NE": 1, "SCMP_CMP_LT": 2, "SCMP_CMP_LE": 3, "SCMP_CMP_EQ": 4,
@@ -52,7 +51,7 @@ def _action(name, errno_ret, where):
     if name not in ACTIONS:
         raise RuntimeFailure(f"config.json: {where}: unknown seccomp action {name!r}")
     if name in ACTIONS_WITH_RET:
-        return ACTIONS[name] | ((EPERM if errno_ret is None else errno_ret) & 0xFFFF)
+        return ACTIONS[name] | ((errno.EPERM if errno_ret is None else errno_ret) & 0xFFFF)
     return ACTIONS[name]
 
 
@@ -123,8 +122,8 @@ def _connect_listener(path):
 
 def _listener_head(seccomp):
     """The listener message (runtime-spec container process state) but its pid and state."""
-    head = json.dumps({"ociVersion": SPEC_VERSION, "fds": ["seccompFd"],
-                       "metadata": seccomp.get("listenerMetadata", "")}, separators=(",", ":"))
+    head = jsonio.dumps({"ociVersion": SPEC_VERSION, "fds": ["seccompFd"],
+                         "metadata": seccomp.get("listenerMetadata", "")})
     return head[:-1]
 
 
@@ -163,7 +162,6 @@ def set_seccomp(p, seccomp):
 def supported_flags():
     """The flags this libseccomp can set and this kernel accepts (for `features`)."""
     import ctypes
-    import os
     import platform
     lib = ctypes.CDLL("libseccomp.so.2")
     lib.seccomp_version.restype = ctypes.POINTER(ctypes.c_uint * 3)
@@ -177,7 +175,7 @@ def supported_flags():
             continue
         # SECCOMP_SET_MODE_FILTER with a NULL program: EFAULT if the kernel knows the flag
         libc.syscall(sys_seccomp, 1, bit | (8 if bit == 32 else 0), None)  # WAIT_KILLABLE_RECV needs NEW_LISTENER
-        if ctypes.get_errno() == 14:
+        if ctypes.get_errno() == errno.EFAULT:
             supported.append(name)
     return supported
 

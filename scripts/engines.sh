@@ -34,7 +34,7 @@ export CONTAINERD_ADDRESS=$CTRD_SOCK
 export CONTAINERD_NAMESPACE=oci-test
 export CONTAINERS_CONF=$STATE/containers.conf
 export ENGINES_PODMAN="podman --root $PODMAN_ROOT --runroot $PODMAN_RUN --runtime $RUNTIME --cgroup-manager cgroupfs --events-backend file"
-export ENGINES_BIN=$STATE/bin
+export ENGINES_STATE=$STATE
 EOF
 }
 
@@ -81,6 +81,7 @@ EOF
 [containers]
 default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]
 netns = "none"
+cgroups = "no-conmon"
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
@@ -92,8 +93,9 @@ runtime = "ociruntime"
 [engine.runtimes]
 ociruntime = ["$RUNTIME"]
 EOF
-    # BuildKit runs `runc` from dockerd's PATH: make that ociruntime
-    ln -sf "$RUNTIME" "$STATE/bin/runc"
+    # BuildKit runs `runc` from dockerd's PATH: make that ociruntime, noting each call
+    printf '#!/bin/sh\necho "$*" >>%s/runc.calls\nexec %s "$@"\n' "$STATE" "$RUNTIME" >"$STATE/bin/runc"
+    chmod +x "$STATE/bin/runc"
 }
 
 start() {

@@ -9,7 +9,7 @@ import time
 
 from ociruntime.linux import CAP_NUMBERS
 
-from .conftest import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
+from security.containers import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
 
 NAMESPACES = ("pid", "net", "mnt", "uts", "ipc", "cgroup")
 SAMPLE_PROCESS = "/work/shared/samples/docker-20.10/exec-process.json"
