@@ -110,6 +110,9 @@ def _write_id_maps(pid, config):
             raise RuntimeFailure(f"config.json: linux.{kind}Mappings: a user namespace needs {kind} mappings")
         text = "".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in maps)
         try:
+            if kind == "gid" and os.geteuid() != 0:  # the kernel's condition for an unprivileged gid_map
+                with open(f"/proc/{pid}/setgroups", "w") as f:
+                    f.write("deny")
             with open(f"/proc/{pid}/{kind}_map", "w") as f:
                 f.write(text)
         except OSError as e:
@@ -123,12 +126,29 @@ def _check_id_mappings(config, ns):
 
 
 def _setup_cgroup(c, config):
+    """The container's cgroup; None for a rootless container that may not make one
+    (as runc: fine unless linux.resources asks for limits, which then fail)."""
     from .cgroups import open_manager, resources_for_spec
     lin = config.get("linux", {})
     mgr = open_manager(lin.get("cgroupsPath"), c.id)
-    mgr.create(resources_for_spec(lin))
+    try:
+        mgr.create(resources_for_spec(lin))
+    except RuntimeFailure:
+        limits = {k: v for k, v in (lin.get("resources") or {}).items() if v and k != "devices"}
+        if os.geteuid() == 0 or limits:
+            raise
+        return None
     c.state["cgroup"] = mgr.to_state()
     return mgr
+
+
+def _cgroup_mounts(mgr, ns):
+    def expand(mount):
+        if mgr is None:
+            raise RuntimeFailure(f"config.json: mounts: {mount['destination']}: a cgroup mount needs a cgroup, "
+                                 "and this rootless container may not create one")
+        return mgr.container_mounts(mount, "cgroup" in ns and ns["cgroup"] is None)
+    return expand
 
 
 def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no_pivot=False,
@@ -169,7 +189,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         plan = build_create_plan(
             config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
             preserve_fds=preserve_fds, no_pivot=no_pivot,
-            cgroup_mounts=lambda m: mgr.container_mounts(m, "cgroup" in ns and ns["cgroup"] is None))
+            cgroup_mounts=_cgroup_mounts(mgr, ns))
         if trace:
             trace("plan")
         spawn = _Spawn(plan)
@@ -179,7 +199,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         spawn.expect("stage1")
         if trace:
             trace("fork")
-        mgr.add_pid(spawn.stage1)
+        if mgr:
+            mgr.add_pid(spawn.stage1)
         if trace:
             trace("cgroup join")
         if "user" in ns and ns["user"] is None:

@@ -115,6 +115,8 @@ class Container:
         return "running"
 
     def cgroup(self):
+        if not self.state.get("cgroup"):
+            raise RuntimeFailure(f"container {self.id} has no cgroup (a rootless runtime could not create one)")
         from .cgroups import open_manager_from_state
         return open_manager_from_state(self.state["cgroup"])
 

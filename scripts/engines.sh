@@ -24,7 +24,9 @@ CTRD_SOCK=$CTRD_STATE/containerd.sock
 DOCKER_ROOT=/var/lib/oci-test-docker DOCKER_EXEC=/run/oci-test-docker
 DOCKER_SOCK=/run/oci-test-docker.sock
 PODMAN_ROOT=/var/lib/oci-test-podman PODMAN_RUN=/run/oci-test-podman
+PODMAN_FIXED_DIRS="/var/lib/containers /run/containers"
 CGROUP_PARENT=oci-test-docker   # relative: beneath the shim's (= this caller's) own cgroup
+# the tests put ctr's and podman's containers beneath oci-test-ctr and oci-test-podman (relative too)
 IMAGE=bb
 
 print_env() {
@@ -104,6 +106,11 @@ start() {
         return 0
     fi
     write_configs
+    # podman makes these whatever its --root says (blob-info cache, netavark's run dir)
+    local d
+    for d in $PODMAN_FIXED_DIRS; do
+        [ -e "$d" ] || echo "$d" >>"$STATE/made-dirs"
+    done
     containerd --config "$STATE/containerd.toml" >"$STATE/containerd.log" 2>&1 </dev/null &
     echo $! >"$STATE/containerd.pid"
     wait_for_socket "$CTRD_SOCK" "$(cat "$STATE/containerd.pid")" containerd
@@ -182,8 +189,11 @@ stop() {
         umount -l "$m" 2>/dev/null || true
     done
     # the cgroups docker and podman made beneath ours: leaves first; rmdir fails on a busy one
-    find /sys/fs/cgroup -depth -type d \( -path "*/$CGROUP_PARENT" -o -path "*/$CGROUP_PARENT/*" -o -path "*/oci-test-podman" -o -path "*/oci-test-podman/*" \) \
-        -exec rmdir {} \; 2>/dev/null || true
+    local p
+    for p in $CGROUP_PARENT oci-test-ctr oci-test-podman; do
+        find /sys/fs/cgroup -depth -type d \( -path "*/$p" -o -path "*/$p/*" \) -exec rmdir {} \; 2>/dev/null || true
+    done
+    [ -f "$STATE/made-dirs" ] && xargs -r rm -rf <"$STATE/made-dirs"
     rm -rf "$CTRD_ROOT" "$CTRD_STATE" "$DOCKER_ROOT" "$DOCKER_EXEC" "$DOCKER_SOCK" "$PODMAN_ROOT" "$PODMAN_RUN" "$STATE"
 }
 

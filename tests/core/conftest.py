@@ -107,3 +107,15 @@ def leftovers(runtime, bundle):
     if procs:
         found["processes"] = procs
     return found
+
+
+def detached(runtime, *args):
+    """Run an ociruntime command whose container will inherit its stdio: no pipe is
+    handed over (a pipe held by a container blocks whoever reads it); (rc, stderr)."""
+    import subprocess
+    import tempfile
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.run(runtime.cmd + ["--root", runtime.root, "--log", runtime.log, "--log-format", "json",
+                                             *args], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        err.seek(0)
+        return proc.returncode, err.read()

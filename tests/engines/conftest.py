@@ -16,7 +16,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ENGINES_SH = os.path.join(REPO, "scripts", "engines.sh")
 RUNTIME = "/usr/local/bin/ociruntime"
 STATE_DIRS = ("/var/lib/oci-test-containerd", "/run/oci-test-containerd", "/var/lib/oci-test-docker",
-              "/run/oci-test-docker", "/var/lib/oci-test-podman", "/run/oci-test-podman")
+              "/run/oci-test-docker", "/var/lib/oci-test-podman", "/run/oci-test-podman",
+              "/var/lib/containers", "/run/containers")
 CGROUP_PARENTS = ("oci-test-docker", "oci-test-ctr", "oci-test-podman")
 NOISE = "WARNING: IPv4 forwarding is disabled. Networking will not work."
 
@@ -140,6 +141,14 @@ def host_cgroup_file(pid, controller, filename):
             if controller in controllers.split(","):
                 return f"/sys/fs/cgroup/{controller}{path}/{filename}"
     raise AssertionError(f"process {pid} has no {controller} cgroup")
+
+
+def gone(pid):
+    """The process exited (a zombie not reaped yet counts)."""
+    try:
+        return read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
 
 
 def read(path):

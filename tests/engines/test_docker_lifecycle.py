@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from .conftest import host_cgroup_file, read
+from .conftest import gone, host_cgroup_file, read
 
 pytestmark = pytest.mark.engines
 
@@ -58,7 +58,7 @@ def test_stop_sends_term_then_start_and_restart(docker):
     docker("stop", name)
     assert docker.out("logs", name).splitlines() == ["started", "bye"]
     assert inspect(docker, name, "{{.State.Status}} {{.State.ExitCode}}") == "exited 0"
-    assert not os.path.exists(f"/proc/{first_pid}")
+    assert gone(first_pid)
     docker("start", name)
     assert inspect(docker, name, "{{.State.Status}}") == "running"
     started = inspect(docker, name, "{{.State.StartedAt}}")
@@ -90,7 +90,7 @@ def test_rm_force_kills_and_removes_the_cgroup(docker):
     pid = pid_of(docker, name)
     cgroup = os.path.dirname(host_cgroup_file(pid, "pids", "pids.max"))
     docker("rm", "-f", name)
-    assert not os.path.exists(f"/proc/{pid}") or read(f"/proc/{pid}/stat").split()[2] == "Z"
+    assert gone(pid)
     assert not os.path.exists(cgroup)
     assert docker("inspect", name, check=False).returncode != 0
 

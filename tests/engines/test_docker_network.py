@@ -10,7 +10,12 @@ pytestmark = pytest.mark.engines
 SUBNET, SERVER_IP = "10.213.7.0/24", "10.213.7.10"
 
 
+def veths():
+    return {n for n in os.listdir("/sys/class/net") if n.startswith("veth")}
+
+
 def test_two_containers_talk_over_a_user_defined_bridge(docker):
+    veths_before = veths()
     network = docker.name()
     net_id = docker.out("network", "create", "--subnet", SUBNET, network)
     bridge = f"br-{net_id[:12]}"
@@ -29,4 +34,4 @@ def test_two_containers_talk_over_a_user_defined_bridge(docker):
         docker.cleanup()
         docker("network", "rm", network, check=False)
     assert not os.path.exists(f"/sys/class/net/{bridge}")
-    assert not [n for n in os.listdir("/sys/class/net") if n.startswith("veth")]
+    assert veths() <= veths_before

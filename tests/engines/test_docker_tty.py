@@ -14,8 +14,8 @@ import pytest
 pytestmark = pytest.mark.engines
 
 ROWS, COLS = 31, 97
-# docker resizes the console after start: wait for a size before printing it
-SIZE = "tty; for i in $(seq 50); do stty -a | grep -q 'rows 0;' || break; sleep 0.1; done; stty -a | head -1"
+# docker sizes the console after start (busybox prints no rows while it is 0x0): wait for it
+SIZE = "tty; for i in $(seq 50); do stty -a 2>/dev/null | grep -q rows && break; sleep 0.1; done; stty -a | head -1"
 SIZE_LINE = f"rows {ROWS}; columns {COLS};"
 
 
