@@ -75,6 +75,8 @@ void oci_create_dev_links(int rootfd);
 void oci_apply_process_attrs(const struct oci_plan *plan);
 const char *oci_find_executable(const struct oci_plan *plan, char *buf, size_t len);
 void oci_switch_user(const struct oci_plan *plan);
+void oci_make_cwd(const struct oci_plan *plan);
+void oci_default_home(struct oci_plan *plan);
 
 /* caps.c */
 void oci_drop_bounding(const struct oci_plan *plan);

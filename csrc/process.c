@@ -46,10 +46,80 @@ void oci_switch_user(const struct oci_plan *plan)
     prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 }
 
+/* process.cwd is created if missing, as runc does; we are inside the rootfs already,
+ * so a symlink on the way cannot lead out of it. */
+void oci_make_cwd(const struct oci_plan *plan)
+{
+    char path[4096];
+    if (!plan->cwd || plan->cwd[0] != '/')
+        return;
+    snprintf(path, sizeof path, "%s", plan->cwd);
+    for (char *p = path + 1;; p++) {
+        char c = *p;
+        if (c != '/' && c != '\0')
+            continue;
+        *p = '\0';
+        if (path[0] && mkdir(path, 0755) < 0 && errno != EEXIST)
+            oci_die_errno(plan->sync_fd, "create cwd (\"%s\") set in config.json", plan->cwd);
+        if (c == '\0')
+            return;
+        *p = c;
+    }
+}
+
+/* The home directory of uid in the container's /etc/passwd; "/" when it is not there. */
+static void passwd_home(unsigned int uid, char *home, size_t len)
+{
+    char line[1024];
+    FILE *f = fopen("/etc/passwd", "re");
+    snprintf(home, len, "/");
+    while (f && fgets(line, sizeof line, f)) {
+        char *field[7] = { line };
+        int n = 1;
+        for (char *p = line; *p && n < 7; p++)
+            if (*p == ':') {
+                *p = '\0';
+                field[n++] = p + 1;
+            }
+        if (n == 7 && field[2][0] && strtoul(field[2], NULL, 10) == uid) {
+            snprintf(home, len, "%s", field[5]);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+}
+
+/* Like runc: a process.env without HOME gets the user's home from /etc/passwd. */
+void oci_default_home(struct oci_plan *plan)
+{
+    static char home[1024 + 5];
+    char **envp;
+    int n = 0;
+    for (char **e = plan->envp; e && *e; e++, n++)
+        if (strncmp(*e, "HOME=", 5) == 0)
+            return;
+    envp = calloc((size_t) n + 2, sizeof *envp);
+    if (!envp)
+        oci_die(plan->sync_fd, "out of memory");
+    memcpy(envp, plan->envp, (size_t) n * sizeof *envp);
+    memcpy(home, "HOME=", 5);
+    passwd_home(plan->uid, home + 5, sizeof home - 5);
+    envp[n] = home;
+    plan->envp = envp;
+}
+
+/* errno says why not (ENOENT, EACCES): the error for a program named by path. */
 static int is_executable(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) && access(path, X_OK) == 0;
+    if (stat(path, &st) < 0)
+        return 0;
+    if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+        errno = EACCES;
+        return 0;
+    }
+    return access(path, X_OK) == 0;
 }
 
 static const char *env_path(const struct oci_plan *plan)

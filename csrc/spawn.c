@@ -83,12 +83,28 @@ static void check_cwd_in_root(int sync_fd, const char *cwd)
         oci_die(sync_fd, "cwd (\"%s\") is outside the container's root: possible container breakout", cwd ? cwd : "");
 }
 
+static void exit_on_signal(int sig)
+{
+    _exit(128 + sig);
+}
+
+/* A created container dies of `kill` (SIGTERM by default) as runc's does. As the init
+ * of a pid namespace it would ignore every signal left at SIG_DFL, so the terminating
+ * ones get a handler until exec resets them. */
+static void die_on_terminating_signals(void)
+{
+    static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], exit_on_signal);
+}
+
 static void wait_for_start(struct oci_plan *plan, int listen_fd, const char *path)
 {
     static char state[1 << 16];
     size_t used = 0;
     ssize_t n;
     int conn;
+    die_on_terminating_signals();
     do
         conn = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
     while (conn < 0 && errno == EINTR);
@@ -142,6 +158,7 @@ static void stage2(struct oci_plan *plan, int listen_fd)
         oci_run_hooks(sync_fd, "createContainer", plan->create_container_hooks, plan->n_create_container_hooks, state);
 
         oci_enter_rootfs(plan, rootfd);
+        oci_make_cwd(plan);
         oci_set_uts(plan);
         oci_apply_sysctl(plan);
         oci_finish_rootfs(plan);
@@ -153,12 +170,15 @@ static void stage2(struct oci_plan *plan, int listen_fd)
     if (plan->seccomp && !plan->no_new_privileges)
         install_seccomp(plan, sync_fd, state);
     oci_drop_bounding(plan);
+    oci_default_home(plan);
     oci_switch_user(plan);
     oci_apply_caps(plan);
     if (plan->cwd && chdir(plan->cwd) < 0)
         oci_die_errno(sync_fd, "chdir to cwd (\"%s\") set in config.json", plan->cwd);
     check_cwd_in_root(sync_fd, plan->cwd);
     path = oci_find_executable(plan, exe, sizeof exe);
+    if (!path && strchr(plan->argv[0], '/'))
+        oci_die_errno(sync_fd, "exec: \"%s\"", plan->argv[0]);
     if (!path)
         oci_die(sync_fd, "exec: \"%s\": executable file not found in $PATH", plan->argv[0]);
     if (plan->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

@@ -1,4 +1,6 @@
 """--console-socket: the caller's unix socket that receives the pty master."""
+import os
+
 from .errors import RuntimeFailure
 
 
@@ -11,3 +13,67 @@ def connect_console_socket(path):
         sock.close()
         raise RuntimeFailure(f"--console-socket {path}: {e.strerror}") from None
     return sock
+
+
+def console_pair():
+    """A connected pair: `run` keeps one end and receives the pty master on it."""
+    import socket
+    return socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+
+
+def receive_master(sock):
+    from ._core import lib
+    fd = lib.oci_recv_fd(sock.fileno())
+    if fd < 0:
+        raise RuntimeFailure("the container's init did not send its pty")
+    return fd
+
+
+def _copy_winsize(src, dst):
+    import fcntl
+    import termios
+    try:
+        fcntl.ioctl(dst, termios.TIOCSWINSZ, fcntl.ioctl(src, termios.TIOCGWINSZ, b"\0" * 8))
+    except OSError:
+        pass
+
+
+def proxy_terminal(master):
+    """Foreground `run` with a tty and no --console-socket (as runc does): our
+    terminal in raw mode, bytes copied both ways until the container side closes."""
+    import _signal
+    import select
+    stdin_tty = os.isatty(0)
+    saved = None
+    if stdin_tty:
+        import termios
+        import tty
+        saved = termios.tcgetattr(0)
+        tty.setraw(0)
+        _copy_winsize(0, master)
+        _signal.signal(_signal.SIGWINCH, lambda *_: _copy_winsize(0, master))
+    readers = [0, master]
+    try:
+        while True:
+            try:
+                ready = select.select(readers, [], [])[0]
+            except InterruptedError:
+                continue
+            if master in ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:  # EIO: every slave fd is closed
+                    data = b""
+                if not data:
+                    return
+                os.write(1, data)
+            if 0 in ready:
+                data = os.read(0, 65536)
+                if data:
+                    os.write(master, data)
+                else:
+                    readers.remove(0)
+    finally:
+        if saved is not None:
+            termios.tcsetattr(0, termios.TCSADRAIN, saved)
+        os.close(master)

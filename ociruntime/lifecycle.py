@@ -125,6 +125,14 @@ def _check_id_mappings(config, ns):
         raise RuntimeFailure("config.json: linux.uidMappings: mappings given without a user namespace")
 
 
+def _require_fields(config):
+    """The schema lets these be absent (other platforms, `exec`-only bundles); a Linux
+    container needs them, as in runc."""
+    for field in ("process", "root"):
+        if field not in config:
+            raise RuntimeFailure(f"config.json: {field}: required to create a container")
+
+
 def _setup_cgroup(c, config):
     """The container's cgroup; None for a rootless container that may not make one
     (as runc: fine unless linux.resources asks for limits, which then fail)."""
@@ -151,7 +159,7 @@ def _cgroup_mounts(mgr, ns):
     return expand
 
 
-def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no_pivot=False,
+def create(root, container_id, bundle, *, pid_file=None, console_socket=None, console=None, no_pivot=False,
            preserve_fds=0, log=None, trace=None):
     """`create`: the init waits on its start socket when this returns.
     On any failure nothing is left: no process, cgroup, network or state dir."""
@@ -166,8 +174,11 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         lin["namespaces"] = [n for n in lin.get("namespaces", []) if n["type"] != "network"]
     if trace:
         trace("config")
+    _require_fields(config)
     proc = config["process"]
-    if proc.get("terminal") and not console_socket:
+    if not proc.get("terminal"):
+        console = None  # `run` offers one in case the config wants a tty
+    if proc.get("terminal") and not (console_socket or console):
         raise RuntimeFailure("cannot allocate tty if the runtime will detach without setting console socket")
     if console_socket and not proc.get("terminal"):
         raise RuntimeFailure("cannot use console socket if the runtime will not detach or allocate tty")
@@ -176,7 +187,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
     preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
 
     c = Container.make(root, container_id)
-    spawn = mgr = console = None
+    spawn = mgr = None
     net_record = None
     try:
         c.state = {"id": container_id, "bundle": bundle, "rootfs": os.path.join(bundle, config["root"]["path"]),
@@ -185,7 +196,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         mgr = _setup_cgroup(c, config)
         if trace:
             trace("cgroup")
-        console = connect_console_socket(console_socket) if console_socket else None
+        console = connect_console_socket(console_socket) if console_socket else console
         plan = build_create_plan(
             config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
             preserve_fds=preserve_fds, no_pivot=no_pivot,
@@ -219,7 +230,11 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         if trace:
             trace("mounts")
         net_record = _attach_network(c, config, ns, spawn.init_pid)
+        if trace:
+            trace("network")
         hooks = config.get("hooks", {})
+        c.state["creating"] = True
+        c.save()  # for `state` while the hooks run (they may ask it)
         creating = _state_json(c, "creating")
         hookmod.run_hooks("prestart", hooks, creating)
         hookmod.run_hooks("createRuntime", hooks, creating)
@@ -227,6 +242,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, no
         spawn.expect("ready")
         if trace:
             trace("init ready")
+        del c.state["creating"]
         c.save()
         if pid_file:
             write_pid_file(pid_file, spawn.init_pid)
@@ -401,7 +417,7 @@ def pid_for_network(root, container_id):
 
 
 def state(root, container_id):
-    c = Container.load(root, container_id)
+    c = Container.load(root, container_id, locked=False)
     try:
         return public_state(c)
     finally:

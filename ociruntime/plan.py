@@ -247,6 +247,8 @@ def set_process(p, proc, where="process"):
         raise RuntimeFailure(f"config.json: {where}.args: must not be empty")
     p.c.argv, _ = p.strings(args)
     p.c.envp, _ = p.strings(proc.get("env", []))
+    if not proc.get("cwd", "/").startswith("/"):
+        raise RuntimeFailure(f"config.json: {where}.cwd: must be an absolute path")
     p.c.cwd = p.string(proc.get("cwd", "/"))
     user = proc.get("user", {})
     p.c.uid = user.get("uid", 0)

@@ -57,11 +57,13 @@ class Container:
         return c
 
     @classmethod
-    def load(cls, root, container_id):
+    def load(cls, root, container_id, locked=True):
+        """locked=False: the state as last saved, without waiting for the lock, so that
+        `state` and `list` answer even while a create (whose hooks may ask) holds it."""
         check_id(container_id)
         c = cls(root, container_id)
         try:
-            c._open_locked()
+            c._open_locked() if locked else c._open()
             with open(STATE_FILE, "rb", opener=c._opener) as f:
                 c.state = jsonio.loads(f.read())
         except FileNotFoundError:
@@ -72,11 +74,14 @@ class Container:
             raise RuntimeFailure(f"container {container_id}: state is corrupt") from None
         return c
 
-    def _open_locked(self):
+    def _open(self):
         try:
             self.dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except (FileNotFoundError, NotADirectoryError):
             raise FileNotFoundError(self.dir) from None
+
+    def _open_locked(self):
+        self._open()
         fcntl.flock(self.dir_fd, fcntl.LOCK_EX)
         if os.fstat(self.dir_fd).st_nlink == 0:  # deleted while we waited for the lock
             raise FileNotFoundError(self.dir)
@@ -104,7 +109,7 @@ class Container:
             return False
 
     def status(self):
-        if not self.state.get("pid"):
+        if not self.state.get("pid") or self.state.get("creating"):
             return "creating"
         if not self.init_alive():
             return "stopped"

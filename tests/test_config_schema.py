@@ -578,7 +578,7 @@ def test_loading_never_imports_jsonschema(tmp_path):
 def test_unbuilt_checkout_generates_the_validator_in_memory(tmp_path):
     checkout = tmp_path / "checkout"
     (checkout / "ociruntime").mkdir(parents=True)
-    for name in ("__init__.py", "errors.py", "config.py", "schema_codegen.py"):
+    for name in ("__init__.py", "errors.py", "config.py", "jsonio.py", "schema_codegen.py"):
         shutil.copy(os.path.join(REPO, "ociruntime", name), checkout / "ociruntime" / name)
     shutil.copytree(SPEC, checkout / "spec")
     bundle = tmp_path / "bundle"

@@ -1,5 +1,6 @@
 """`run`: create + start, then (in the foreground) wait for the init, forwarding
-signals, and exit with its status (128+N when killed by signal N), as runc does."""
+signals, and exit with its status (128+N when killed by signal N), as runc does.
+A tty without --console-socket is proxied to our own terminal, like runc."""
 import os
 
 from .. import lifecycle
@@ -7,9 +8,27 @@ from ..signals import exit_code, forward_signals
 
 
 def run(root, container_id, o, log, trace):
-    c = lifecycle.create(root, container_id, o["bundle"], pid_file=o["pid_file"], console_socket=o["console_socket"],
-                         no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"], log=log, trace=trace)
+    pair = None
+    if not o["detach"] and not o["console_socket"]:
+        from ..console import console_pair
+        pair = console_pair()
+    try:
+        c = lifecycle.create(root, container_id, o["bundle"], pid_file=o["pid_file"],
+                             console_socket=o["console_socket"], console=pair[1] if pair else None,
+                             no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"], log=log, trace=trace)
+    except BaseException:
+        if pair:
+            pair[0].close()
+            pair[1].close()
+        raise
     pid = c.state["pid"]
+    master = None
+    if pair:
+        pair[1].close()
+        if c.state["config"]["process"].get("terminal"):
+            from ..console import receive_master
+            master = receive_master(pair[0])
+        pair[0].close()
     c.close()
     try:
         if not o["detach"]:
@@ -23,6 +42,9 @@ def run(root, container_id, o, log, trace):
         trace("started")
     if o["detach"]:
         return 0
+    if master is not None:
+        from ..console import proxy_terminal
+        proxy_terminal(master)
     status = _reap(pid)
     if not o["keep"]:
         lifecycle.delete(root, container_id, True, log.warning)

@@ -13,7 +13,7 @@ from ociruntime.network import firewall, ipam, netns, networks, store, sysctl
 from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
 from ociruntime.network.ports import ports_clash
 
-CONTAINER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$")
+CONTAINER_ID = re.compile(r"^[A-Za-z0-9_.+-]+$")  # what the runtime accepts (state.check_id)
 
 
 def join(name, container_id, pid, wanted_ip, ports, default_route):

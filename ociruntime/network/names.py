@@ -3,6 +3,7 @@ import hashlib
 
 DEFAULT_NETWORK = "bridge"
 DEFAULT_BRIDGE = "oci0"
+NFT_COMMENT_MAX = 128
 
 
 def bridge_name(network_id):
@@ -17,7 +18,11 @@ def host_veth_name(network_id, container_id):
 
 
 def rule_tag_for_endpoint(network_id, container_id):
-    return f"ep:{network_id[:12]}:{container_id}"
+    """`ep:<12 hex>:<container id>`, the id hashed when the tag would pass nft's limit."""
+    tag = f"ep:{network_id[:12]}:{container_id}"
+    if len(tag) > NFT_COMMENT_MAX:
+        tag = f"ep:{network_id[:12]}:{hashlib.sha256(container_id.encode()).hexdigest()}"
+    return tag
 
 
 def rule_tag_for_network(network_id):

@@ -137,3 +137,31 @@ def test_a_failing_poststop_hook_is_a_warning_and_delete_goes_on(runtime, bundle
     res = runtime("delete", cid)
     assert "poststop" in res.stderr and not os.listdir(runtime.root)
     assert any(line["level"] == "warning" and "poststop" in line["msg"] for line in runtime.log_lines())
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer", "poststart"])
+def test_hooks_get_no_runtime_fds(runtime, bundle, tmp_path, kind):
+    out = tmp_path / "fds"
+    # the test builtin opens nothing; -c: no script fd; a redirection only after the test
+    script = f"for i in $(seq 0 64); do [ -e /proc/self/fd/$i ] && echo $i >> {out}; done; true"
+    bundle.config["hooks"] = {kind: [{"path": "/bin/sh", "args": ["sh", "-c", script]}]}
+    bundle.save()
+    runtime("run", "--bundle", bundle.path, new_id())
+    assert out.read_text().split() == ["0", "1", "2"]
+
+
+def test_a_hook_can_ask_the_runtime_for_the_state(runtime, bundle, tmp_path):
+    """create holds the container's lock while hooks run: `state` must not wait for it."""
+    import shlex
+    out = tmp_path / "state"
+    state_cmd = shlex.join(runtime.cmd + ["--root", runtime.root, "state"])
+    hook = str(tmp_path / "ask.sh")
+    write_hook(hook, f"#!/bin/sh\nid=$(sed 's/.*\"id\": *\"\\([^\"]*\\)\".*/\\1/')\n"
+                     f"timeout 5 {state_cmd} $id > {out}\n")
+    bundle.config["hooks"] = {"createRuntime": [{"path": hook}]}
+    bundle.save()
+    cid = new_id()
+    runtime("run", "--bundle", bundle.path, cid)
+    state = json.loads(out.read_text())
+    assert (state["id"], state["status"], state["bundle"]) == (cid, "creating", bundle.path)
+    assert proc_state(state["pid"]) in (None, "Z")  # it was the init's pid

@@ -199,3 +199,61 @@ def test_concurrent_creates_of_one_id_exactly_one_wins(runtime, bundle, tmp_path
     assert any("exists" in err for rc, err in results if rc != 0)
     assert runtime.state(cid)["status"] == "created"
     runtime("delete", "--force", cid)
+
+
+def test_run_forwards_signals_to_the_container(runtime, bundle):
+    bundle.set_args("sh", "-c", WAIT_FOR_TERM)
+    proc = subprocess.Popen(runtime.cmd + ["--root", runtime.root, "run", "--bundle", bundle.path, new_id()],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "ready\n"
+    proc.terminate()
+    assert proc.wait(10) == 7
+    assert not os.listdir(runtime.root)
+
+
+def test_no_pivot(runtime, bundle):
+    bundle.set_args("ls", "/")
+    out = runtime("run", "--no-pivot", "--bundle", bundle.path, new_id()).stdout
+    assert out.split() == sorted(os.listdir(bundle.rootfs))
+
+
+def test_a_created_container_is_in_its_cgroup_in_every_hierarchy_until_deleted(runtime, bundle):
+    from .conftest import cgroup_path, own_cgroup_dirs
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    dirs = own_cgroup_dirs(cgroup_path(bundle))
+    assert len(dirs) >= 2
+    for d in dirs:
+        with open(os.path.join(d, "cgroup.procs")) as f:
+            assert str(pid) in f.read().split(), d
+    runtime("delete", "--force", cid)
+    assert not [d for d in dirs if os.path.exists(d)]
+
+
+def test_an_init_killed_before_start_is_stopped(runtime, bundle):
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    os.kill(pid, 9)
+    wait_for(lambda: proc_state(pid) in (None, "Z"))
+    assert runtime.state(cid)["status"] == "stopped"
+    res = runtime("start", cid, check=False)
+    assert res.returncode != 0 and "stopped" in res.stderr
+    runtime("delete", cid)
+    assert not os.listdir(runtime.root)
+
+
+def test_run_passes_stdin_through(runtime, bundle):
+    bundle.set_args("sh", "-c", "read line; echo got $line")
+    assert runtime("run", "--bundle", bundle.path, new_id(), input="hello\n").stdout == "got hello\n"
+
+
+@pytest.mark.parametrize("signal_arg, dies", [(None, True), ("HUP", True), ("CHLD", False)])
+def test_kill_of_a_created_container(runtime, bundle, signal_arg, dies):
+    """A created init is its pid namespace's init, yet a terminating signal ends it (runc)."""
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    runtime("kill", cid, *([signal_arg] if signal_arg else []))
+    if dies:
+        wait_for(lambda: proc_state(pid) in (None, "Z"))
+        assert runtime.state(cid)["status"] == "stopped"
+    else:
+        time.sleep(0.2)
+        assert runtime.state(cid)["status"] == "created"
+    runtime("delete", cid)

@@ -1,4 +1,6 @@
 """process.*: what the container's process is, read from /proc inside it."""
+import os
+
 from ociruntime.linux import CAP_NUMBERS
 
 from .conftest import output_of, status_fields
@@ -93,3 +95,9 @@ def test_home_comes_from_etc_passwd_when_env_has_none(runtime, bundle):
 def test_executable_found_on_the_configs_path(runtime, bundle):
     bundle.config["process"]["env"] = ["PATH=/nowhere:/bin"]
     assert output_of(runtime, bundle, "echo", "found").strip() == "found"
+
+
+def test_a_missing_cwd_is_created(runtime, bundle):
+    bundle.config["process"]["cwd"] = "/work/deep/dir"
+    assert output_of(runtime, bundle, "pwd").strip() == "/work/deep/dir"
+    assert os.path.isdir(os.path.join(bundle.rootfs, "work/deep/dir"))

@@ -50,6 +50,9 @@ def test_exec_with_user_env_workdir_and_exit_code(docker):
     assert out.splitlines() == ["65534", "bar", "/tmp"]
     assert docker("exec", name, "sh", "-c", "exit 5", check=False).returncode == 5
     assert docker.out("exec", "-i", name, "cat", input="piped\n") == "piped"
+    failed = docker("exec", name, "nosuchcmd", check=False)
+    assert failed.returncode == 126
+    assert 'OCI runtime exec failed: exec: "nosuchcmd": executable file not found in $PATH' in failed.stdout
 
 
 def test_stop_sends_term_then_start_and_restart(docker):

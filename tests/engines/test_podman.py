@@ -3,6 +3,7 @@ containers.conf: cgroupfs, file events, nofile/nproc 4096, conmon left in our cg
 import pytest
 
 from .conftest import gone, host_cgroup_file, read
+from .test_docker_tty import SIZE, SIZE_LINE, run_in_pty
 
 pytestmark = pytest.mark.engines
 
@@ -46,3 +47,11 @@ def test_rm_force_of_a_running_container(podman):
     podman("rm", "-f", "-t", "0", name)
     assert not podman.out("ps", "-aq", "--filter", f"name={name}")
     assert gone(pid)
+
+
+def test_exec_it_through_conmon(podman):
+    name = podman.name()
+    podman("run", "-d", "--name", name, *PARENT, IMAGE, "sleep", "1000")
+    code, out = run_in_pty(podman.cmd + ["exec", "-it", name, "sh", "-c", SIZE + "; exit 5"], podman.env)
+    lines = out.strip("\x00").splitlines()
+    assert code == 5 and lines[0].startswith("/dev/pts/") and SIZE_LINE in lines[1], out

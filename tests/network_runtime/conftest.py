@@ -9,10 +9,10 @@ import copy
 import importlib.util
 import json
 import os
-import uuid
-
+import socket
 import subprocess
 import tempfile
+import uuid
 
 import pytest
 from pyroute2 import IPRoute

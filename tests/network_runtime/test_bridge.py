@@ -12,6 +12,8 @@ from ociruntime.network import netns
 
 from .conftest import GATEWAY, HOST_OUTSIDE_IP, OUTSIDE_IP, on
 
+IFF_UP = 0x1
+
 
 def addresses_inside(containers, cid):
     """{ifname: [cidr...]} as the container's own `ip -o -4 addr` shows them."""
@@ -121,14 +123,15 @@ def test_network_connect_gives_a_running_container_another_interface(containers,
         containers.delete(cid, force=True)  # the world checks that nothing is left
 
 
-def link_states(world, pid):
+def links_up(world, pid):
+    """{ifname: administratively up?} as the kernel lists the links of pid's namespace."""
     with world.container_links(pid) as ipr:
-        return {link.get("IFLA_IFNAME"): link.get("IFLA_OPERSTATE") for link in ipr.get_links()}
+        return {link.get("IFLA_IFNAME"): bool(link["flags"] & IFF_UP) for link in ipr.get_links()}
 
 
 def test_none_gives_only_loopback_up(containers, world):
     cid = containers.run(on("none"))
-    assert link_states(world, containers.pid(cid)) == {"lo": "UNKNOWN"}  # loopback's "up"
+    assert links_up(world, containers.pid(cid)) == {"lo": True}
     assert containers.exec(cid, "ls", "/sys/class/net").stdout.split() == ["lo"]
     assert addresses_inside(containers, cid) == {"lo": ["127.0.0.1/8"]}
     assert containers.exec(cid, "ping", "-c1", "-W1", "127.0.0.1").returncode == 0
@@ -142,3 +145,13 @@ def test_host_shares_the_test_hosts_namespace(containers, world):
     assert containers.netns_inode(cid) == ours
     assert f"{HOST_OUTSIDE_IP}/24" in addresses_inside(containers, cid)[world.host_veth]
     containers.delete(cid, force=True)
+
+
+def test_run_with_ping_as_the_command_then_nothing_is_left(containers, my_net2):
+    target = containers.run(on(my_net2, ip="177.22.16.8"))
+    path = containers.config_dir("pinger", ("ping", "-c1", "-W2", "177.22.16.8"), on(my_net2))
+    done = containers.runtime("run", "--bundle", path, "pinger")  # foreground: waits, then deletes
+    assert "1 packets received" in done.stdout
+    endpoints = json.loads(containers.runtime("network", "inspect", my_net2).stdout)["endpoints"]
+    assert list(endpoints) == [target]
+    containers.delete(target, force=True)

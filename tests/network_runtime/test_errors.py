@@ -65,3 +65,21 @@ def test_network_create_refuses_bad_addresses(containers, my_net2, argv, expecte
     assert_one_line_failure(containers.runtime("network", "create", *argv, "other", check=False), expected)
     assert containers.runtime("network", "ls").stdout == listing
     assert json.loads(containers.runtime("network", "inspect", my_net2).stdout)["subnet"] == SUBNET
+
+
+def test_failure_after_attach_rolls_the_network_back(containers, my_net2):
+    """A prestart hook fails after the network is attached: create undoes the attach."""
+    before = host_view(containers)
+    containers.bundle.config["hooks"] = {"prestart": [{"path": "/bin/false"}]}
+    _, done = containers.create(on(my_net2, ip="177.22.16.8", ports="8086:80"), check=False)
+    assert done.returncode != 0 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert host_view(containers) == before
+
+
+def test_network_annotation_without_own_network_namespace_is_refused(containers, my_net2):
+    before = host_view(containers)
+    linux = containers.bundle.config["linux"]
+    linux["namespaces"] = [n for n in linux["namespaces"] if n["type"] != "network"]
+    _, done = containers.create(on(my_net2), check=False)
+    assert_one_line_failure(done, "org.ociruntime.network needs a new network namespace")
+    assert host_view(containers) == before

@@ -96,6 +96,7 @@ class Containers:
     def __init__(self, runtime, bundle):
         self.runtime = runtime
         self.bundle = bundle
+        self.exec_pids = []
 
     def output_path(self, cid):
         return os.path.join(os.path.dirname(self.bundle.path), f"{cid}.out")
@@ -130,7 +131,28 @@ class Containers:
                                   stdin=subprocess.DEVNULL, stdout=out, stderr=out, timeout=60)
         assert proc.returncode == 0, f"exec failed: {self.output(cid)}"
         with open(pid_file) as f:
-            return int(f.read())
+            pid = int(f.read())
+        self.exec_pids.append(pid)
+        return pid
+
+    def reap_execs(self):
+        """Reap exited exec-ed processes: they are ours (the subreaper's) once exec returned, and a dying
+        container init waits for every process of its pid namespace to be reaped (a shim's job)."""
+        for pid in list(self.exec_pids):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    self.exec_pids.remove(pid)
+            except ChildProcessError:
+                self.exec_pids.remove(pid)
+
+    def delete(self, cid, *flags):
+        """`delete` while reaping exec-ed processes."""
+        proc = subprocess.Popen(self.runtime.cmd + ["--root", self.runtime.root, "delete", *flags, cid],
+                                stderr=subprocess.PIPE, text=True)
+        while proc.poll() is None:
+            self.reap_execs()
+            time.sleep(0.01)
+        assert proc.returncode == 0, f"delete failed: {proc.stderr.read()}"
 
     def counter(self, cid):
         """The value the BUSY_COUNTER loop last wrote (0 before its first write)."""
@@ -143,6 +165,7 @@ class Containers:
 
 @pytest.fixture
 def containers(runtime, bundle):
+    bundle.config["root"]["readonly"] = False          # BUSY_COUNTER writes /tmp/count
     return Containers(runtime, bundle)
 
 

@@ -7,8 +7,6 @@ import subprocess
 
 import pytest
 
-from conftest import reap_orphans
-
 from .conftest import V1, keyed, read_cg, wait_for
 
 MiB = 1 << 20
@@ -66,8 +64,7 @@ def test_events_streams_an_oom_event(runtime, bundle, containers):
             seen.append(json.loads(events.stdout.readline()))
         assert seen[-1] == {"type": "oom", "id": cid}
         runtime("kill", cid, "KILL")
-        # the killed init waits for its namespace's exec-ed zombie, ours (we are the subreaper) to reap
-        wait_for(lambda: reap_orphans() or events.poll() is not None, timeout=30, what="the stream to end")
+        wait_for(lambda: containers.reap_execs() or events.poll() is not None, timeout=30, what="the stream to end")
         assert events.returncode == 0
     finally:
         if events.poll() is None:
@@ -154,3 +151,9 @@ def test_a_later_deny_overrides_an_earlier_allow(runtime, bundle):
 def test_a_wrong_type_rule_does_not_match(runtime, bundle):
     rules = [{"allow": True, "type": "b", "major": FREE_MAJOR, "minor": FREE_MINOR, "access": "rw"}]
     assert run_probe(runtime, bundle, rules) == {"null": True, "read": DENIED, "write": DENIED}
+
+
+def test_runcs_default_devices_come_after_the_specs_rules(runtime, bundle):
+    """As runc (specconv appends AllowedDevices): a spec rule cannot take /dev/null away."""
+    assert run_probe(runtime, bundle, [{"allow": False, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]) == \
+        {"null": True, "read": DENIED, "write": DENIED}

@@ -5,12 +5,19 @@ from ociruntime.errors import RuntimeFailure
 from .. import files, stats
 from ..resources import field_name, get_int, section, shares_to_weight
 
+# The CFS bandwidth period the kernel accepts, in us (1 ms to 1 s). cpu.max takes quota and period in
+# one write, so a period outside it is named here rather than as a failed write of the quota.
+PERIOD_RANGE = (1000, 1000000)
+
 
 def apply(cgdir, resources):
     cpu = section(resources, "cpu")
     shares = get_int(cpu, "shares", field_name("cpu", "shares"), minimum=0)
     quota = get_int(cpu, "quota", field_name("cpu", "quota")) or 0
     period = get_int(cpu, "period", field_name("cpu", "period"), minimum=0) or 0
+    if period and not PERIOD_RANGE[0] <= period <= PERIOD_RANGE[1]:
+        raise RuntimeFailure(f"{field_name('cpu', 'period')}: {period} is out of the kernel's range "
+                             f"[{PERIOD_RANGE[0]}, {PERIOD_RANGE[1]}]")
     burst = get_int(cpu, "burst", field_name("cpu", "burst"), minimum=0)
     idle = get_int(cpu, "idle", field_name("cpu", "idle"), minimum=0, maximum=1)
     if cpu.get("realtimeRuntime") or cpu.get("realtimePeriod"):

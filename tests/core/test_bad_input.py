@@ -1,0 +1,155 @@
+"""Bad input, one case each: exactly one clear line on stderr, an "error" line in the
+JSON --log, a non-zero exit, and nothing left (state dir, mount, cgroup, process)."""
+import json
+import os
+
+import pytest
+
+from .conftest import detached, leftovers, new_id
+
+LATER_FIELD = "process.user.uid"
+
+
+def fails_cleanly(runtime, bundle, *args, expect):
+    rc, err = detached(runtime, *args)
+    assert rc != 0
+    assert err.count("\n") == 1 and err.endswith("\n"), err
+    assert expect in err, err
+    errors = [line for line in runtime.log_lines() if line["level"] == "error"]
+    assert len(errors) == 1 and expect in errors[0]["msg"], runtime.log_lines()
+    assert leftovers(runtime, bundle) == {}
+    return err
+
+
+def create(runtime, bundle, *extra):
+    return ("create", "--bundle", bundle.path, *extra, new_id())
+
+
+def test_no_bundle(runtime, bundle):
+    fails_cleanly(runtime, bundle, "create", "--bundle", bundle.path + "-missing", new_id(),
+                  expect="no such directory")
+
+
+def test_no_config_json(runtime, bundle):
+    os.unlink(os.path.join(bundle.path, "config.json"))
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="config.json: not found")
+
+
+def test_unreadable_config_json(runtime, bundle):
+    path = os.path.join(bundle.path, "config.json")
+    os.unlink(path)
+    os.mkdir(path)
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="cannot read")
+
+
+def test_json_syntax_error(runtime, bundle):
+    with open(os.path.join(bundle.path, "config.json"), "w") as f:
+        f.write('{"ociVersion": "1.2.0",\n "process": }')
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="invalid JSON at line 2")
+
+
+def test_schema_violation_names_the_field(runtime, bundle):
+    bundle.config["process"]["user"]["uid"] = "root"
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect=LATER_FIELD)
+
+
+def test_unsupported_oci_version_major(runtime, bundle):
+    bundle.config["ociVersion"] = "2.0.0"
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="'2.0.0' is not supported")
+
+
+def test_missing_rootfs(runtime, bundle):
+    bundle.config["root"]["path"] = "no-such-rootfs"
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="root.path")
+
+
+def test_executable_not_found(runtime, bundle):
+    bundle.set_args("no-such-program", "arg")
+    fails_cleanly(runtime, bundle, *create(runtime, bundle),
+                  expect='exec: "no-such-program": executable file not found in $PATH')
+
+
+def test_executable_not_found_in_run(runtime, bundle):
+    bundle.set_args("no-such-program")
+    fails_cleanly(runtime, bundle, "run", "--bundle", bundle.path, new_id(),
+                  expect='exec: "no-such-program": executable file not found in $PATH')
+
+
+def test_missing_cwd_fails(runtime, bundle):
+    bundle.config["process"]["cwd"] = "/etc/passwd/below-a-file"
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="cwd")
+
+
+def test_bind_source_missing(runtime, bundle):
+    bundle.config["mounts"].append({"destination": "/data", "type": "bind", "source": "/no/such/source",
+                                    "options": ["rbind"]})
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="/no/such/source")
+
+
+def test_joining_a_namespace_path_that_does_not_exist(runtime, bundle):
+    bundle.config["linux"]["namespaces"] = [{"type": "mount"}, {"type": "network", "path": "/run/netns/none"}]
+    del bundle.config["hostname"]
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="/run/netns/none")
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createContainer"])
+def test_hook_that_fails_or_times_out(runtime, bundle, tmp_path, kind):
+    hook = tmp_path / "hook.sh"
+    hook.write_text("#!/bin/sh\nsleep 5\n")
+    hook.chmod(0o755)
+    bundle.config["hooks"] = {kind: [{"path": str(hook), "timeout": 1}]}
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="timed out")
+
+
+def test_duplicate_id(runtime, bundle):
+    cid = new_id()
+    bundle.set_args("sleep", "100")
+    assert detached(runtime, "create", "--bundle", bundle.path, cid)[0] == 0
+    before = runtime.state(cid)
+    rc, err = detached(runtime, "create", "--bundle", bundle.path, cid)
+    assert rc != 0 and err.count("\n") == 1 and "exists" in err
+    assert runtime.state(cid) == before
+    runtime("delete", "--force", cid)
+
+
+@pytest.mark.parametrize("command", ["state", "start", "kill", "delete"])
+def test_unknown_id(runtime, bundle, command):
+    fails_cleanly(runtime, bundle, command, "no-such-container", expect="does not exist")
+
+
+def test_bad_signal_name(runtime, bundle):
+    cid = new_id()
+    bundle.set_args("sleep", "100")
+    assert detached(runtime, "create", "--bundle", bundle.path, cid)[0] == 0
+    rc, err = detached(runtime, "kill", cid, "SIGNOPE")
+    assert rc != 0 and err.count("\n") == 1 and "SIGNOPE" in err
+    assert json.loads(json.dumps(runtime.log_lines()[-1]))["level"] == "error"
+    assert runtime.state(cid)["status"] == "created"
+    runtime("delete", "--force", cid)
+
+
+@pytest.mark.parametrize("field", ["process", "root"])
+def test_a_linux_container_needs_process_and_root(runtime, bundle, field):
+    del bundle.config[field]
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect=f"config.json: {field}: required")
+
+
+def test_relative_cwd(runtime, bundle):
+    bundle.config["process"]["cwd"] = "tmp"
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="process.cwd: must be an absolute path")
+
+
+@pytest.mark.parametrize("program, why", [("/bin/no-such-program", "No such file or directory"),
+                                          ("/etc/passwd", "Permission denied")])
+def test_program_by_path_that_cannot_run(runtime, bundle, program, why):
+    bundle.set_args(program)
+    fails_cleanly(runtime, bundle, *create(runtime, bundle), expect=f'exec: "{program}": {why}')
