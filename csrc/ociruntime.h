@@ -68,6 +68,8 @@ struct oci_seccomp {
     int listener_fd;          /* connected linux.seccomp.listenerPath socket, -1: none */
     const char *listener_head;/* the listener message's opening: '{"ociVersion":..,"fds":[..],"metadata":..' */
     const char *state;        /* set by the init before loading: the runtime's state JSON (its "pid" is the host pid) */
+    const unsigned char *bpf; /* the filter compiled by the runtime (cached), loaded as is; NULL: build it here */
+    int bpf_len;
 };
 
 struct oci_plan {
@@ -139,5 +141,8 @@ struct oci_plan {
 int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int errlen);
 /* Release a created container's init (its start socket in the state dir); 0 once it exec'd. */
 int oci_start(int state_dir_fd, const char *state_json, char *err, int errlen);
+/* Compile a filter to classic BPF into fd (the runtime caches it: see seccomp.py). */
+int oci_seccomp_export(const struct oci_seccomp *sc, int fd, char *err, int errlen);
+unsigned int oci_seccomp_version(void);
 int oci_recv_fd(int sock);
 int oci_send_fd(int sock, int fd, const char *name);

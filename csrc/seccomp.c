@@ -6,6 +6,8 @@
  * After seccomp_load() the filter judges every syscall we make, so all the work
  * that may allocate or fail is done before it: only sendmsg() and close() follow. */
 #include "internal.h"
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/socket.h>
 
@@ -155,6 +157,43 @@ static int build_filter(scmp_filter_ctx ctx, const struct oci_seccomp *sc, char 
     return 0;
 }
 
+unsigned int oci_seccomp_version(void)
+{
+    const struct scmp_version *v = seccomp_version();
+    return v->major << 16 | v->minor << 8 | v->micro;
+}
+
+int oci_seccomp_export(const struct oci_seccomp *sc, int fd, char *err, int errlen)
+{
+    scmp_filter_ctx ctx = seccomp_init(sc->default_action);
+    int rc;
+    if (!ctx) {
+        snprintf(err, errlen, "seccomp_init: invalid default action 0x%x", sc->default_action);
+        return -1;
+    }
+    if (build_filter(ctx, sc, err, errlen) < 0) {
+        seccomp_release(ctx);
+        return -1;
+    }
+    rc = seccomp_export_bpf(ctx, fd);
+    seccomp_release(ctx);
+    return rc < 0 ? failed(err, errlen, "export the filter", NULL, rc) : 0;
+}
+
+/* A filter the runtime compiled: one seccomp(2) call, no libseccomp work here. */
+static int load_compiled(const struct oci_seccomp *sc, char *err, int errlen)
+{
+    struct sock_fprog prog = {
+        .len = (unsigned short) (sc->bpf_len / sizeof(struct sock_filter)),
+        .filter = (struct sock_filter *) sc->bpf,
+    };
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, sc->flags, &prog) < 0) {
+        snprintf(err, errlen, "load the filter: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* Load the filter into this process. With SCMP_ACT_NOTIFY rules, the notify fd goes to
  * the listener and both are closed (*notify_fd stays -1 then); without a listener
  * (not allowed by seccomp.py) *notify_fd would be the caller's. */
@@ -165,6 +204,10 @@ int oci_seccomp_load(const struct oci_seccomp *sc, int *notify_fd, char *err, in
     int rc;
 
     *notify_fd = -1;
+    if (sc->bpf && !sc->notify) {
+        seccomp_release(ctx);
+        return load_compiled(sc, err, errlen);
+    }
     if (!ctx) {
         snprintf(err, errlen, "seccomp_init: invalid default action 0x%x", sc->default_action);
         return -1;

