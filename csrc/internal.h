@@ -50,6 +50,7 @@ void oci_open_namespaces(const struct oci_plan *plan, int *fds);
 void oci_join_namespaces(const struct oci_plan *plan, int *fds, int only_user);
 void oci_setup_time_offsets(const struct oci_plan *plan);
 void oci_set_uts(const struct oci_plan *plan);
+void oci_loopback_up(const struct oci_plan *plan);
 void oci_apply_sysctl(const struct oci_plan *plan);
 
 /* safe_path.c: resolution inside the rootfs without escaping it */

@@ -1,5 +1,8 @@
 /* Joining namespaces by path, the UTS names and namespaced sysctls. */
 #include "internal.h"
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 /* Open the file of every namespace to join, before the first setns: once in a
  * user namespace the runtime's process no longer may open a non-dumpable init's
@@ -26,6 +29,21 @@ void oci_join_namespaces(const struct oci_plan *plan, int *fds, int only_user)
         close(fds[i]);
         fds[i] = -1;
     }
+}
+
+/* runc brings `lo` up in every network namespace it creates; engines count on it. */
+void oci_loopback_up(const struct oci_plan *plan)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+        oci_die_errno(plan->sync_fd, "read the flags of lo");
+    ifr.ifr_flags |= IFF_UP;
+    if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+        oci_die_errno(plan->sync_fd, "bring lo up");
+    close(fd);
 }
 
 void oci_set_uts(const struct oci_plan *plan)

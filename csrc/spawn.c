@@ -137,6 +137,8 @@ static void stage2(struct oci_plan *plan, int listen_fd)
     if (setsid() < 0)
         oci_die_errno(sync_fd, "setsid");
 
+    if (plan->clone_flags & CLONE_NEWNET)
+        oci_loopback_up(plan);
     if (!plan->exec_only) {
         umask(0);
         rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -274,26 +274,13 @@ def _attach_network(c, config, ns, pid):
     """Bridge networking asked for by annotations (ociruntime/network/README.md)."""
     annotations = config.get("annotations") or {}
     if NETWORK_ANNOTATION not in annotations:
-        if "network" in ns and ns["network"] is None:
-            _bring_up_loopback(pid)
-        return None
+        return None  # `lo` is already up: the init did it (csrc/namespaces.c)
     from . import network
     if annotations[NETWORK_ANNOTATION] != "host" and ("network" not in ns or ns["network"] is not None):
         raise RuntimeFailure(f"config.json: annotations: {NETWORK_ANNOTATION} needs a new network namespace")
     record = network.attach(c.id, pid, annotations)
     c.state["network"] = record
     return record
-
-
-def _bring_up_loopback(pid):
-    """runc brings `lo` up in every network namespace it creates; engines (ctr, podman,
-    docker without a network) count on it."""
-    from .network import loopback, netns
-    netns_fd = netns.open_netns(pid)
-    try:
-        loopback.bring_up_loopback(netns_fd)
-    finally:
-        os.close(netns_fd)
 
 
 def _detach_network(c, record):
