@@ -122,7 +122,7 @@ _HELPER_DEPENDENCIES = {
 }
 
 _PRELUDE = '''\
-import re as _re
+from ociruntime.schema_patterns import MATCHERS as _MATCHERS
 
 
 class SchemaViolation(ValueError):
@@ -165,18 +165,19 @@ def _render(chain):
 
 
 class _Pattern:
-    """A regex compiled on first use: most documents never reach most patterns."""
+    """A hand-written matcher (ociruntime/schema_patterns.py), else a regex compiled
+    on first use: most documents never reach most patterns."""
 
-    __slots__ = ("source", "compiled")
+    __slots__ = ("source", "search")
 
     def __init__(self, source):
         self.source = source
-        self.compiled = None
+        self.search = _MATCHERS.get(source) or self._compile_and_search
 
-    def search(self, text):
-        if self.compiled is None:
-            self.compiled = _re.compile(self.source)
-        return self.compiled.search(text)
+    def _compile_and_search(self, text):
+        import re
+        self.search = re.compile(self.source).search
+        return self.search(text)
 
 
 def _show(value):

@@ -578,7 +578,7 @@ def test_loading_never_imports_jsonschema(tmp_path):
 def test_unbuilt_checkout_generates_the_validator_in_memory(tmp_path):
     checkout = tmp_path / "checkout"
     (checkout / "ociruntime").mkdir(parents=True)
-    for name in ("__init__.py", "errors.py", "config.py", "jsonio.py", "schema_codegen.py"):
+    for name in ("__init__.py", "errors.py", "config.py", "jsonio.py", "schema_codegen.py", "schema_patterns.py"):
         shutil.copy(os.path.join(REPO, "ociruntime", name), checkout / "ociruntime" / name)
     shutil.copytree(SPEC, checkout / "spec")
     bundle = tmp_path / "bundle"
@@ -591,3 +591,25 @@ def test_unbuilt_checkout_generates_the_validator_in_memory(tmp_path):
             f"import ociruntime._validator as v; print(v.__file__ if hasattr(v, '__file__') else 'in-memory')")
     out = _run_python(code, str(checkout)).splitlines()
     assert out == ['config.json: process.rlimits[0].type: "nofile" does not match ^RLIMIT_[A-Z]+$', "in-memory"]
+
+
+def test_hand_written_pattern_matchers_agree_with_re():
+    """The validator matches spec/'s patterns without `re`: each matcher must say
+    exactly what re.search says, on chosen edge cases and on random strings."""
+    import random
+    import re
+
+    from ociruntime.schema_patterns import MATCHERS
+    with open(os.path.join(SPEC, "config-schema.json")) as f:
+        used = set(re.findall(r'"pattern": "((?:[^"\\]|\\.)*)"', f.read()))
+    assert {json.loads(f'"{p}"') for p in used} <= set(MATCHERS), "a pattern in spec/ has no matcher"
+    chosen = ["1.0.0", "01.0.0", "1.0", "1.0.0-rc.1", "1.0.0-rc..1", "1.0.0+b.5", "1.0.0-", "1.0.0\n",
+              "1.0.0\n\n", "1.0.0+a+b", "\u00b21.0.0", "RLIMIT_NOFILE", "RLIMIT_", "RLIMIT_x", "c", "cb", "p\n",
+              "", "0-3,5", "2MB", "0MB", "2mb", "MB:0=50", "MB:a\nb"]
+    rnd = random.Random(7)
+    alphabet = "0123456789.-+abcRLIMT_KMGBcbup:, \n\u00b2"
+    samples = chosen + ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 9))) for _ in range(5000)]
+    for pattern, matcher in MATCHERS.items():
+        regex = re.compile(pattern)
+        wrong = [s for s in samples if bool(regex.search(s)) != matcher(s)]
+        assert not wrong, (pattern, wrong[:5])
