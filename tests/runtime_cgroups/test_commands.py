@@ -150,9 +150,6 @@ def test_kill_all_reaches_every_process(runtime, bundle, containers):
     runtime("delete", cid)
 
 
-@pytest.mark.xfail(strict=True, reason="lifecycle.delete leaves the cgroup's other processes (runc's destroy "
-                                        "SIGKILLs them when the container has no pid namespace of its own)")
-@pytest.mark.cgroupv2
 def test_delete_after_a_plain_kill_ends_the_rest_of_the_cgroup(runtime, bundle, containers):
     bundle.config["linux"]["namespaces"] = [n for n in bundle.config["linux"]["namespaces"] if n["type"] != "pid"]
     cid, pid = containers.create("sh", "-c", "sleep 100 & exec sleep 100")

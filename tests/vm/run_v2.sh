@@ -10,7 +10,7 @@ repo=$(cd "$(dirname "$0")/../.." && pwd)
 py=/opt/ociruntime/bin/python
 tests=${V2_TESTS:-tests/cgroups tests/runtime_cgroups}
 # pytest keeps unlinked temp files open, which the shared /tmp (9p) cannot truncate: use the guest tmpfs.
-exec /work/shared/vmrun --rw "$repo" --rw /tmp --env TMPDIR=/var/tmp --cwd "$repo" \
+exec "${VMRUN:-$repo/../shared/vmrun}" --rw "$repo" --rw /tmp --env TMPDIR=/var/tmp --cwd "$repo" \
     --timeout "${VMRUN_TIMEOUT:-1800}" -- \
     /bin/sh -c "$py -m pytest -p no:cacheprovider -q -rs -m cgroupv2 $tests $* && $py tests/vm/bench_create.py \
                 && $py tests/vm/trace_create.py"
