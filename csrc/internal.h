@@ -39,6 +39,8 @@ void oci_die_errno(int sync_fd, const char *fmt, ...);
 
 /* sync.c: text messages over the SOCK_SEQPACKET pair */
 int oci_sync_send(int fd, const char *msg);
+/* Send data with fd attached (SCM_RIGHTS). */
+int oci_send_fd_with(int sock, int fd, const char *data, size_t len);
 /* Receive one message; returns its length, -1 on error, 0 on EOF. */
 int oci_sync_recv(int fd, char *buf, int len);
 /* Wait for a message starting with `want`; dies on anything else. */

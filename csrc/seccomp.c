@@ -122,31 +122,6 @@ static char *listener_message(const struct oci_seccomp *sc, char *err, int errle
     return message;
 }
 
-/* sendmsg() the whole message, the fd riding on its first byte (SCM_RIGHTS). */
-static int send_with_fd(int sock, const char *data, size_t len, int fd)
-{
-    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
-    struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
-    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    while (iov.iov_len > 0) {
-        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        iov.iov_base = (char *) iov.iov_base + n;
-        iov.iov_len -= (size_t) n;
-        msg.msg_control = NULL;
-        msg.msg_controllen = 0;
-    }
-    return 0;
-}
-
 static int build_filter(scmp_filter_ctx ctx, const struct oci_seccomp *sc, char *err, int errlen)
 {
     if (set_attributes(ctx, sc, err, errlen) < 0 || add_architectures(ctx, sc, err, errlen) < 0)
@@ -232,7 +207,7 @@ int oci_seccomp_load(const struct oci_seccomp *sc, int *notify_fd, char *err, in
         return failed(err, errlen, "get the notify fd", NULL, *notify_fd);
     if (!message)
         return 0;
-    if (send_with_fd(sc->listener_fd, message, strlen(message), *notify_fd) < 0) {
+    if (oci_send_fd_with(sc->listener_fd, *notify_fd, message, strlen(message)) < 0) {
         snprintf(err, errlen, "send the notify fd to listenerPath: %s", strerror(errno));
         return -1;
     }

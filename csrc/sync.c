@@ -67,17 +67,34 @@ void oci_die_errno(int sync_fd, const char *fmt, ...)
     vdie(sync_fd, 1, fmt, ap);
 }
 
-int oci_send_fd(int sock, int fd, const char *name)
+int oci_send_fd_with(int sock, int fd, const char *data, size_t len)
 {
-    struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen(name) + 1 };
     union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(int))]; } u;
+    struct iovec iov = { .iov_base = (void *) data, .iov_len = len };
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
     c->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+    /* the fd rides on the first byte; a long payload may take several sends */
+    while (iov.iov_len > 0) {
+        ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        iov.iov_base = (char *) iov.iov_base + n;
+        iov.iov_len -= (size_t) n;
+        msg.msg_control = NULL;
+        msg.msg_controllen = 0;
+    }
+    return 0;
+}
+
+int oci_send_fd(int sock, int fd, const char *name)
+{
+    return oci_send_fd_with(sock, fd, name, strlen(name) + 1);
 }
 
 int oci_recv_fd(int sock)

@@ -4,15 +4,20 @@ import os
 from .errors import RuntimeFailure
 
 
-def connect_console_socket(path):
+def connect_unix(path, what):
+    """A connected stream socket to `path`; `what` names it in the error."""
     import socket
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.connect(path)
     except OSError as e:
         sock.close()
-        raise RuntimeFailure(f"--console-socket {path}: {e.strerror}") from None
+        raise RuntimeFailure(f"{what}: cannot connect to {path}: {e.strerror}") from None
     return sock
+
+
+def connect_console_socket(path):
+    return connect_unix(path, "--console-socket")
 
 
 def console_pair():

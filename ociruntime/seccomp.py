@@ -110,17 +110,6 @@ def _architectures(seccomp):
     return names
 
 
-def _connect_listener(path):
-    import socket
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        sock.connect(path)
-    except OSError as e:
-        sock.close()
-        raise RuntimeFailure(f"config.json: linux.seccomp.listenerPath: cannot connect to {path}: {e.strerror}") from None
-    return sock
-
-
 def _listener_head(seccomp):
     """The listener message (runtime-spec container process state) but its pid and state."""
     head = jsonio.dumps({"ociVersion": SPEC_VERSION, "fds": ["seccompFd"],
@@ -153,7 +142,8 @@ def set_seccomp(p, seccomp):
     if sc.notify:
         if not seccomp.get("listenerPath"):
             raise RuntimeFailure("config.json: linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used")
-        listener = _connect_listener(seccomp["listenerPath"])
+        from .console import connect_unix
+        listener = connect_unix(seccomp["listenerPath"], "config.json: linux.seccomp.listenerPath")
         p._keep.append(listener)
         sc.listener_fd = listener.fileno()
         sc.listener_head = p.string(_listener_head(seccomp))
