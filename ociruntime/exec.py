@@ -80,12 +80,7 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         if console:
             console.close()
             console = None
-        spawn.expect("stage1")
-        if mgr:
-            mgr.add_pid(spawn.stage1)
-        spawn.send("go")
-        spawn.init_pid = pid = int(spawn.expect("pid"))
-        spawn.reap_stage1()
+        pid = spawn.release_stage1(mgr)
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
         if msg:
             raise RuntimeFailure(f"exec: unexpected message from the process: {msg[:60]!r}")

@@ -79,6 +79,23 @@ class _Spawn:
     def send(self, msg):
         os.write(self.fd, msg.encode())
 
+    def release_stage1(self, mgr, before_go=None, trace=None):
+        """Stage 1 joins the cgroup (and gets its id maps) before it may go on;
+        returns the pid of the process it then clones."""
+        self.expect("stage1")
+        if trace:
+            trace("fork")
+        if mgr:
+            mgr.add_pid(self.stage1)
+        if trace:
+            trace("cgroup join")
+        if before_go:
+            before_go(self.stage1)
+        self.send("go")
+        self.init_pid = int(self.expect("pid"))
+        self.reap_stage1()
+        return self.init_pid
+
     def reap_stage1(self):
         if self.stage1:
             os.waitpid(self.stage1, 0)
@@ -207,18 +224,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         if console:
             console.close()
             console = None
-        spawn.expect("stage1")
-        if trace:
-            trace("fork")
-        if mgr:
-            mgr.add_pid(spawn.stage1)
-        if trace:
-            trace("cgroup join")
-        if "user" in ns and ns["user"] is None:
-            _write_id_maps(spawn.stage1, config)
-        spawn.send("go")
-        spawn.init_pid = int(spawn.expect("pid"))
-        spawn.reap_stage1()
+        userns = "user" in ns and ns["user"] is None
+        spawn.release_stage1(mgr, (lambda pid: _write_id_maps(pid, config)) if userns else None, trace)
         if trace:
             trace("clone")
         c.state["pid"] = spawn.init_pid
@@ -361,7 +368,7 @@ def _kill_init_and_wait(c):
 def _signal_leftovers(c, sig):
     """A stopped container's processes can outlive its init when the pid namespace is not its own
     (`--pid host`): as runc, `kill --all` and `delete` signal what is still in its cgroup."""
-    if True:
+    if not c.state.get("cgroup"):
         return
     mgr = c.cgroup()
     if mgr.pids():
@@ -374,10 +381,7 @@ def destroy(c, warn):
     if state.get("network"):
         _detach_network(c, state["network"])
     if state.get("cgroup"):
-        mgr = c.cgroup()
-        if mgr.pids():  # no pid namespace of its own: the init's death left the rest running
-            mgr.kill_all(signal.SIGKILL)
-        mgr.destroy()
+        c.cgroup().destroy()
     try:
         from .hooks import run_hooks
         run_hooks("poststop", state["config"].get("hooks", {}), _state_json(c, "stopped"), warn=warn)
