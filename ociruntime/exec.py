@@ -8,6 +8,7 @@ from . import jsonio
 from .console import connect_console_socket
 from .errors import RuntimeFailure
 from .signals import exit_code, forward_signals
+from .spawn import Spawn
 from .state import Container
 
 
@@ -58,7 +59,6 @@ def process_from_flags(base, args, o):
 def exec_process(root, container_id, process, *, pid_file=None, console_socket=None, detach=False,
                  preserve_fds=0):
     """Start `process` in the container; returns its exit code (0 when detached)."""
-    from .lifecycle import _Spawn
     from .plan import build_exec_plan
     c = Container.load(root, container_id)
     try:
@@ -76,7 +76,7 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
     try:
         plan = build_exec_plan(config, init_pid, process, console_fd=console.fileno() if console else -1,
                                preserve_fds=preserve_fds)
-        spawn = _Spawn(plan)
+        spawn = Spawn(plan)
         if console:
             console.close()
             console = None

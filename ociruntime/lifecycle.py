@@ -9,6 +9,7 @@ import time
 from . import SPEC_VERSION, jsonio
 from .console import connect_console_socket
 from .errors import RuntimeFailure
+from .spawn import Spawn
 from .state import Container, process_start_time, write_pid_file
 
 
@@ -40,83 +41,6 @@ def _wait_exit(pid, timeout=None):
         return bool(poller.poll(None if timeout is None else int(timeout * 1000)))
     finally:
         os.close(fd)
-
-
-class _Spawn:
-    """The runtime's side of the sync protocol with the stages in csrc/spawn.c.
-    Stage 1 and the init share the socket, so stage 1's "pid" and the init's
-    first message may arrive in either order: `expect` keeps what comes early."""
-
-    def __init__(self, plan):
-        from ._core import ffi, lib
-        pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", 512)
-        if lib.oci_spawn(plan.c, pid, sync, err, 512) < 0:
-            raise RuntimeFailure(ffi.string(err).decode(errors="replace"))
-        self.stage1 = pid[0]
-        self.fd = sync[0]
-        self.init_pid = 0
-        self.early = []
-
-    def recv(self):
-        data = os.read(self.fd, 1 << 16).decode(errors="replace")
-        if data.startswith("error "):
-            raise RuntimeFailure(data[6:])
-        return data
-
-    def expect(self, word):
-        for msg in self.early:
-            if msg.split(" ", 1)[0] == word:
-                self.early.remove(msg)
-                return msg[len(word) + 1:]
-        while True:
-            msg = self.recv()
-            if msg.split(" ", 1)[0] == word:
-                return msg[len(word) + 1:]
-            if not msg or len(self.early) > 2:
-                raise RuntimeFailure(f"container init exited during set-up (expected {word!r}, got {msg[:40]!r})")
-            self.early.append(msg)
-
-    def send(self, msg):
-        os.write(self.fd, msg.encode())
-
-    def release_stage1(self, mgr, before_go=None, trace=None):
-        """Stage 1 joins the cgroup (and gets its id maps) before it may go on;
-        returns the pid of the process it then clones."""
-        self.expect("stage1")
-        if trace:
-            trace("fork")
-        if mgr:
-            mgr.add_pid(self.stage1)
-        if trace:
-            trace("cgroup join")
-        if before_go:
-            before_go(self.stage1)
-        self.send("go")
-        self.init_pid = int(self.expect("pid"))
-        self.reap_stage1()
-        return self.init_pid
-
-    def reap_stage1(self):
-        if self.stage1:
-            os.waitpid(self.stage1, 0)
-            self.stage1 = 0
-
-    def abort(self):
-        """Kill whatever was started (used on every failure path)."""
-        for pid in (self.init_pid, self.stage1):
-            if pid:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    os.waitpid(pid, 0)
-                except (ProcessLookupError, ChildProcessError):
-                    pass
-        self.stage1 = self.init_pid = 0
-        self.close()
-
-    def close(self):
-        if self.fd >= 0:
-            os.close(self.fd)
-            self.fd = -1
 
 
 def _write_id_maps(pid, config):
@@ -220,7 +144,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             cgroup_mounts=_cgroup_mounts(mgr, ns))
         if trace:
             trace("plan")
-        spawn = _Spawn(plan)
+        spawn = Spawn(plan)
         if console:
             console.close()
             console = None
@@ -310,24 +234,6 @@ def start(root, container_id, warn):
         run_hooks("poststart", c.state["config"].get("hooks", {}), _state_json(c, "running"), warn=warn)
     finally:
         c.close()
-
-
-def parse_signal(text):
-    """SIGTERM, TERM, 15, RTMIN+3 -> a signal number (runc accepts the same)."""
-    t = text.upper()
-    if t.isdigit():
-        num = int(t)
-    else:
-        t = t if t.startswith("SIG") else "SIG" + t
-        if t.startswith("SIGRTMIN+") and t[9:].isdigit():
-            num = signal.SIGRTMIN + int(t[9:])
-        elif t.startswith("SIGRTMAX-") and t[9:].isdigit():
-            num = signal.SIGRTMAX - int(t[9:])
-        else:
-            num = getattr(signal, t, None) if t.isalnum() else None
-    if num is None or not 0 < int(num) <= signal.SIGRTMAX:
-        raise RuntimeFailure(f"invalid signal: {text}")
-    return int(num)
 
 
 def kill(root, container_id, sig, all_processes=False):

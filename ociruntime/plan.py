@@ -330,14 +330,13 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
 def build_exec_plan(config, init_pid, process, *, console_fd, preserve_fds):
     """The plan for `exec`: join every namespace of the running init (the user
     namespace first), then set up `process` as create would."""
-    from . import linux as _linux
     p = Plan()
     types = [n["type"] for n in config.get("linux", {}).get("namespaces", [])]
     types.sort(key=lambda t: t != "user")
     p.c.joins = arr = p.array("struct oci_join_ns", len(types))
     for i, t in enumerate(types):
-        arr[i].type = _linux.NAMESPACES[t]
-        arr[i].path = p.string(f"/proc/{init_pid}/ns/{_linux.NS_FILES[t]}")
+        arr[i].type = linux.NAMESPACES[t]
+        arr[i].path = p.string(f"/proc/{init_pid}/ns/{linux.NS_FILES[t]}")
     p.c.n_joins = len(types)
     set_process(p, process)
     p.c.personality = -1

@@ -3,6 +3,8 @@ the container's process gets (runc forwards all but these)."""
 import _signal as signal
 import os
 
+from .errors import RuntimeFailure
+
 _NOT_FORWARDED = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP}
 
 
@@ -24,3 +26,21 @@ def exit_code(status):
     """A wait status as a shell exit code: 128+N when killed by signal N."""
     code = os.waitstatus_to_exitcode(status)
     return code if code >= 0 else 128 - code
+
+
+def parse_signal(text):
+    """SIGTERM, TERM, 15, RTMIN+3 -> a signal number (runc accepts the same)."""
+    t = text.upper()
+    if t.isdigit():
+        num = int(t)
+    else:
+        t = t if t.startswith("SIG") else "SIG" + t
+        if t.startswith("SIGRTMIN+") and t[9:].isdigit():
+            num = signal.SIGRTMIN + int(t[9:])
+        elif t.startswith("SIGRTMAX-") and t[9:].isdigit():
+            num = signal.SIGRTMAX - int(t[9:])
+        else:
+            num = getattr(signal, t, None) if t.isalnum() else None
+    if num is None or not 0 < int(num) <= signal.SIGRTMAX:
+        raise RuntimeFailure(f"invalid signal: {text}")
+    return int(num)

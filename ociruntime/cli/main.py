@@ -126,7 +126,8 @@ def cmd_state(g, o, args, log, trace):
 
 def cmd_kill(g, o, args, log, trace):
     from .. import lifecycle
-    sig = lifecycle.parse_signal(args[1] if len(args) > 1 else "SIGTERM")
+    from ..signals import parse_signal
+    sig = parse_signal(args[1] if len(args) > 1 else "SIGTERM")
     lifecycle.kill(g["root"], args[0], sig, o["all"])
     return 0
 

@@ -5,7 +5,7 @@ import ctypes
 import os
 import subprocess
 
-from .conftest import detached, new_id, output_of, run_in
+from .conftest import new_id, output_of
 from .test_lifecycle import created
 
 CAP_SYS_PTRACE = 19

@@ -1,0 +1,73 @@
+"""The runtime's side of csrc/spawn.c: fork the stages, drive the sync protocol."""
+import os
+import _signal as signal
+
+from .errors import RuntimeFailure
+
+
+class Spawn:
+    """The runtime's side of the sync protocol with the stages in csrc/spawn.c
+    (stage 1's "pid" always comes before the init's first message)."""
+
+    def __init__(self, plan):
+        from ._core import ffi, lib
+        pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", 512)
+        if lib.oci_spawn(plan.c, pid, sync, err, 512) < 0:
+            raise RuntimeFailure(ffi.string(err).decode(errors="replace"))
+        self.stage1 = pid[0]
+        self.fd = sync[0]
+        self.init_pid = 0
+
+    def recv(self):
+        data = os.read(self.fd, 1 << 16).decode(errors="replace")
+        if data.startswith("error "):
+            raise RuntimeFailure(data[6:])
+        return data
+
+    def expect(self, word):
+        msg = self.recv()
+        if msg.split(" ", 1)[0] != word:
+            raise RuntimeFailure(f"container init exited during set-up (expected {word!r}, got {msg[:40]!r})")
+        return msg[len(word) + 1:]
+
+    def send(self, msg):
+        os.write(self.fd, msg.encode())
+
+    def release_stage1(self, mgr, before_go=None, trace=None):
+        """Stage 1 joins the cgroup (and gets its id maps) before it may go on;
+        returns the pid of the process it then clones."""
+        self.expect("stage1")
+        if trace:
+            trace("fork")
+        if mgr:
+            mgr.add_pid(self.stage1)
+        if trace:
+            trace("cgroup join")
+        if before_go:
+            before_go(self.stage1)
+        self.send("go")
+        self.init_pid = int(self.expect("pid"))
+        self.reap_stage1()
+        return self.init_pid
+
+    def reap_stage1(self):
+        if self.stage1:
+            os.waitpid(self.stage1, 0)
+            self.stage1 = 0
+
+    def abort(self):
+        """Kill whatever was started (used on every failure path)."""
+        for pid in (self.init_pid, self.stage1):
+            if pid:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    os.waitpid(pid, 0)
+                except (ProcessLookupError, ChildProcessError):
+                    pass
+        self.stage1 = self.init_pid = 0
+        self.close()
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
