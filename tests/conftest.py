@@ -7,11 +7,14 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# ../shared beside the checkout (CI lays a copy there): the real JSON engines pass
+SAMPLES = os.path.join(os.path.dirname(REPO), "shared", "samples", "docker-20.10")
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -25,6 +28,26 @@ def ociruntime_command():
 @pytest.fixture(scope="session", autouse=True)
 def _subreaper():
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def wait_for(predicate, timeout=10, what="condition"):
+    """Poll until predicate() is truthy; its value, or AssertionError after timeout s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def proc_state(pid):
+    """The kernel's state letter of pid; None once it is gone (or reaped)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
 
 
 def reap_orphans():

@@ -9,6 +9,7 @@ import sys
 
 import jsonschema
 import pytest
+from conftest import SAMPLES
 
 from ociruntime.config import _validator as validator_module, load_config
 from ociruntime.errors import RuntimeFailure
@@ -16,7 +17,7 @@ from ociruntime.schema_codegen import SchemaError, module_source, validator_sour
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = os.path.join(REPO, "spec")
-DOCKER_CONFIG = "/work/shared/samples/docker-20.10/config.json"
+DOCKER_CONFIG = os.path.join(SAMPLES, "config.json")
 
 
 def _schema(name):

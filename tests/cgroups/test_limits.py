@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import SAMPLES
 
 from .conftest import BUSYBOX, read_cgfile
 
@@ -90,7 +91,7 @@ def test_update_changes_live_limits(sandbox):
     mgr = sandbox.manager()
     mgr.create({"memory": {"limit": 64 * MB}, "pids": {"limit": 10}})
     sandbox.spawn(mgr, [BUSYBOX, "sleep", "30"])
-    with open("/work/shared/samples/docker-20.10/update-resources.json") as f:
+    with open(os.path.join(SAMPLES, "update-resources.json")) as f:
         update = json.load(f)
     mgr.update(update)
     if mgr.version == 1:
@@ -107,7 +108,7 @@ def test_update_changes_live_limits(sandbox):
 
 
 def test_docker_sample_resources_apply(sandbox):
-    with open("/work/shared/samples/docker-20.10/config.json") as f:
+    with open(os.path.join(SAMPLES, "config.json")) as f:
         resources = json.load(f)["linux"]["resources"]
     mgr = sandbox.manager()
     mgr.create(resources)

@@ -1,10 +1,13 @@
 """The config.json Docker 20.10 really passes, adapted only where it names this
 machine: the rootfs, the bind sources, the cgroup, the prestart hook (a dockerd pid)."""
 import json
+import os
+
+from conftest import SAMPLES
 
 from .conftest import run_in, status_fields
 
-SAMPLE = "/work/shared/samples/docker-20.10/config.json"
+SAMPLE = os.path.join(SAMPLES, "config.json")
 
 
 def docker_config(bundle, tmp_path, seccomp_enabled):

@@ -8,28 +8,11 @@ import time
 
 import pytest
 
+from conftest import proc_state, wait_for
+
 from .conftest import detached, new_id
 
 WAIT_FOR_TERM = 'trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'
-
-
-def wait_for(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
-
-
-def proc_state(pid):
-    """The kernel's state letter of pid, None once it is gone (or reaped)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return None
 
 
 def created(runtime, bundle, *args, cid=None):

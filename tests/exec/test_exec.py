@@ -5,24 +5,14 @@ import json
 import os
 import socket
 import subprocess
-import time
 
 from ociruntime.linux import CAP_NUMBERS
+from conftest import SAMPLES, wait_for
 
 from security.containers import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
 
 NAMESPACES = ("pid", "net", "mnt", "uts", "ipc", "cgroup")
-SAMPLE_PROCESS = "/work/shared/samples/docker-20.10/exec-process.json"
-
-
-def wait_for(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out")
+SAMPLE_PROCESS = os.path.join(SAMPLES, "exec-process.json")
 
 
 def test_exec_joins_every_namespace_of_the_init(runtime, container):

@@ -5,20 +5,11 @@ import os
 import time
 
 import pytest
-from conftest import reap_orphans
+from conftest import SAMPLES, proc_state, reap_orphans
 
 from .conftest import BUSY_COUNTER, V1, kernel_cgroup_dirs, read_cg, wait_for
 
-SAMPLE_UPDATE = "/work/shared/samples/docker-20.10/update-resources.json"
-
-
-def proc_state(pid):
-    """The kernel's state letter of pid; None once it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return None
+SAMPLE_UPDATE = os.path.join(SAMPLES, "update-resources.json")
 
 
 def frozen_in_kernel(pid):

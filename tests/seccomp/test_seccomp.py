@@ -15,10 +15,11 @@ import threading
 import time
 
 import pytest
+from conftest import SAMPLES
 
 from .conftest import leftovers, new_id
 
-DOCKER_CONFIG = "/work/shared/samples/docker-20.10/config.json"
+DOCKER_CONFIG = os.path.join(SAMPLES, "config.json")
 NOBODY = 65534
 
 
