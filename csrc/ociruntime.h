@@ -130,6 +130,13 @@ struct oci_plan {
     struct oci_hook *start_container_hooks;
     int n_start_container_hooks;
 
+    /* cgroups, joined without a cgroup.procs write from the runtime (that write waits
+     * for an RCU grace period, ~10 ms): stage 1 moves itself through each v1 `tasks`
+     * file, and stage 2 is cloned into the cgroup2 directory (CLONE_INTO_CGROUP) */
+    char **cgroup_tasks;
+    int n_cgroup_tasks;
+    const char *cgroup2_dir;  /* NULL: stay where stage 1 is */
+
     /* runtime plumbing */
     int sync_fd;              /* set by oci_spawn: child end of the SOCK_SEQPACKET pair */
     int state_dir_fd;         /* the container's state dir: the start socket is bound in it */

@@ -228,16 +228,86 @@ static void close_inherited_fds(const struct oci_plan *plan, int listen_fd)
     syscall(SYS_close_range, from, ~0U, 0);
 }
 
+/* Writing "0" (ourselves, a single thread) to a v1 `tasks` file skips the global
+ * threadgroup lock that a cgroup.procs write takes, and its RCU grace period. */
+static void join_v1_cgroups(const struct oci_plan *plan)
+{
+    for (int i = 0; i < plan->n_cgroup_tasks; i++) {
+        int fd = open(plan->cgroup_tasks[i], O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) < 0)
+            oci_die_errno(plan->sync_fd, "join cgroup %s", plan->cgroup_tasks[i]);
+        close(fd);
+    }
+}
+
+/* CLONE_INTO_CGROUP is refused once stage 1 is in a new user namespace (no right
+ * to the directory) or in the container's cgroup namespace (its own cgroup lies
+ * outside that namespace's root), as for `exec`. */
+static int can_clone_into_cgroup(const struct oci_plan *plan)
+{
+    if (plan->clone_flags & CLONE_NEWUSER)
+        return 0;
+    for (int i = 0; i < plan->n_joins; i++)
+        if (plan->joins[i].type == CLONE_NEWUSER || plan->joins[i].type == CLONE_NEWCGROUP)
+            return 0;
+    return 1;
+}
+
+/* The cgroup2 directory stage 2 is cloned into (an fd), or -1 when stage 1 must
+ * move itself now, while it still can (a cgroup.procs write: that one pays the
+ * grace period). */
+static int prepare_cgroup2(const struct oci_plan *plan)
+{
+    char path[4096];
+    int fd;
+    if (!plan->cgroup2_dir)
+        return -1;
+    if (can_clone_into_cgroup(plan)) {
+        fd = open(plan->cgroup2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            oci_die_errno(plan->sync_fd, "open cgroup %s", plan->cgroup2_dir);
+        return fd;
+    }
+    snprintf(path, sizeof path, "%s/cgroup.procs", plan->cgroup2_dir);
+    fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "0", 1) < 0)
+        oci_die_errno(plan->sync_fd, "join cgroup %s", plan->cgroup2_dir);
+    close(fd);
+    return -1;
+}
+
+struct clone3_args {
+    unsigned long long flags, pidfd, child_tid, parent_tid, exit_signal;
+    unsigned long long stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+#define OCI_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* Stage 2, a sibling of ours (CLONE_PARENT), born in the cgroup2 directory if any. */
+static long clone_stage2(int flags, int cgroup2_fd)
+{
+    struct clone3_args args;
+    if (cgroup2_fd < 0)
+        return syscall(SYS_clone, CLONE_PARENT | flags, NULL, NULL, NULL, NULL);
+    memset(&args, 0, sizeof args);
+    args.flags = (unsigned long long) (CLONE_PARENT | flags) | OCI_CLONE_INTO_CGROUP;
+    args.cgroup = (unsigned long long) cgroup2_fd;
+    return syscall(SYS_clone3, &args, sizeof args);
+}
+
 static void stage1(struct oci_plan *plan, int listen_fd)
 {
     char msg[64];
     int sync_fd = plan->sync_fd;
-    int flags = plan->clone_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME);
+    /* the cgroup namespace is unshared by stage 2 once it is in its cgroup */
+    int flags = plan->clone_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME | CLONE_NEWCGROUP);
+    int cgroup2_fd = -1;
     int gate[2], ns_fds[OCI_MAX_JOINS];
     long pid;
 
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     close_inherited_fds(plan, listen_fd);
+    join_v1_cgroups(plan);
+    cgroup2_fd = prepare_cgroup2(plan);
     oci_open_namespaces(plan, ns_fds);
     oci_join_namespaces(plan, ns_fds, 1);
     if ((plan->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
@@ -268,10 +338,14 @@ static void stage1(struct oci_plan *plan, int listen_fd)
      * that "pid N" always reaches the runtime before its first message */
     if (pipe2(gate, O_CLOEXEC) < 0)
         oci_die_errno(sync_fd, "pipe");
-    pid = syscall(SYS_clone, CLONE_PARENT | flags, NULL, NULL, NULL, NULL);
+    pid = clone_stage2(flags, cgroup2_fd);
     if (pid < 0)
         oci_die_errno(sync_fd, "clone");
     if (pid == 0) {
+        if (cgroup2_fd >= 0)
+            close(cgroup2_fd); /* a host directory: never into the container */
+        if ((plan->clone_flags & CLONE_NEWCGROUP) && unshare(CLONE_NEWCGROUP) < 0)
+            oci_die_errno(sync_fd, "unshare cgroup namespace");
         close(gate[1]);
         while (read(gate[0], msg, 1) < 0 && errno == EINTR)
             ;

@@ -59,7 +59,7 @@ def process_from_flags(base, args, o):
 def exec_process(root, container_id, process, *, pid_file=None, console_socket=None, detach=False,
                  preserve_fds=0):
     """Start `process` in the container; returns its exit code (0 when detached)."""
-    from .plan import build_exec_plan
+    from .plan import build_exec_plan, set_cgroup_placement
     c = Container.load(root, container_id)
     try:
         status = c.status()
@@ -76,11 +76,12 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
     try:
         plan = build_exec_plan(config, init_pid, process, console_fd=console.fileno() if console else -1,
                                preserve_fds=preserve_fds)
+        set_cgroup_placement(plan, mgr)
         spawn = Spawn(plan)
         if console:
             console.close()
             console = None
-        pid = spawn.release_stage1(mgr)
+        pid = spawn.release_stage1()
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
         if msg:
             raise RuntimeFailure(f"exec: unexpected message from the process: {msg[:60]!r}")

@@ -105,7 +105,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     """`create`: the init waits on its start socket when this returns.
     On any failure nothing is left: no process, cgroup, network or state dir."""
     from .config import load_config
-    from .plan import build_create_plan, namespaces
+    from .plan import build_create_plan, namespaces, set_cgroup_placement
     from . import hooks as hookmod
 
     bundle = os.path.abspath(bundle)
@@ -142,6 +142,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
             preserve_fds=preserve_fds, no_pivot=no_pivot,
             cgroup_mounts=_cgroup_mounts(mgr, ns))
+        set_cgroup_placement(plan, mgr)
         if trace:
             trace("plan")
         spawn = Spawn(plan)
@@ -149,7 +150,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             console.close()
             console = None
         userns = "user" in ns and ns["user"] is None
-        spawn.release_stage1(mgr, (lambda pid: _write_id_maps(pid, config)) if userns else None, trace)
+        spawn.release_stage1((lambda pid: _write_id_maps(pid, config)) if userns else None, trace)
         if trace:
             trace("clone")
         c.state["pid"] = spawn.init_pid

@@ -300,6 +300,15 @@ def set_hooks(p, hooks, kind):
     return arr, len(items)
 
 
+def set_cgroup_placement(p, mgr):
+    """The cgroups the C stages join by themselves (no manager: rootless, none)."""
+    if mgr is None:
+        return
+    tasks, cgroup2_dir = mgr.placement()
+    p.c.cgroup_tasks, p.c.n_cgroup_tasks = p.strings(tasks)
+    p.c.cgroup2_dir = p.string(cgroup2_dir)
+
+
 def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds, no_pivot, cgroup_mounts):
     """The plan for `create`: namespaces, rootfs, mounts, devices, process, hooks."""
     p = Plan()

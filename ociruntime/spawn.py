@@ -33,16 +33,12 @@ class Spawn:
     def send(self, msg):
         os.write(self.fd, msg.encode())
 
-    def release_stage1(self, mgr, before_go=None, trace=None):
-        """Stage 1 joins the cgroup (and gets its id maps) before it may go on;
-        returns the pid of the process it then clones."""
+    def release_stage1(self, before_go=None, trace=None):
+        """Stage 1 (in its cgroups already: plan.set_cgroup_placement) may get its id
+        maps before it goes on; returns the pid of the process it then clones."""
         self.expect("stage1")
         if trace:
             trace("fork")
-        if mgr:
-            mgr.add_pid(self.stage1)
-        if trace:
-            trace("cgroup join")
         if before_go:
             before_go(self.stage1)
         self.send("go")

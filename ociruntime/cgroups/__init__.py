@@ -6,6 +6,7 @@ Contract used by the lifecycle (ociruntime/lifecycle.py):
     mgr.create(resources)      # mkdir + write linux.resources; RuntimeFailure naming the field
                                # on error, and nothing left behind
     mgr.add_pid(pid)           # before the container's first instruction
+    mgr.placement()            # (v1 tasks files, cgroup2 dir): the C stages join them by themselves
     mgr.freeze() / mgr.thaw() / mgr.is_frozen()
     mgr.pids() -> list[int]    # the whole cgroup tree
     mgr.kill_all(signum)       # frozen while signalling (SIGKILL thaws afterwards)

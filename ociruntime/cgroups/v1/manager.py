@@ -86,6 +86,11 @@ class V1Manager(Manager):
         for path in self.paths.values():
             files.write(path, "cgroup.procs", pid, "cgroups: adding the process")
 
+    def placement(self):
+        """(v1 `tasks` files, cgroup2 dir) for the C stages to join by themselves
+        (csrc/spawn.c); the "" key is the controller-less cgroup2 of hybrid hosts."""
+        return [p + "/tasks" for key, p in self.paths.items() if key], self.paths.get("")
+
     def can_freeze(self):
         return self._dir("freezer") is not None
 

@@ -82,6 +82,10 @@ class V2Manager(Manager):
     def add_pid(self, pid):
         files.write(self.path, "cgroup.procs", pid, "cgroups: adding the process")
 
+    def placement(self):
+        """(no v1 `tasks` files, the cgroup dir): the C stages join by themselves."""
+        return [], self.path
+
     def can_freeze(self):
         return files.exists(self.path, "cgroup.freeze")
 
