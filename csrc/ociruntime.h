@@ -146,8 +146,6 @@ struct oci_plan {
 /* Fork the runtime's side of a new container (or `exec` process): returns 0 and the
  * first-stage pid and the runtime's end of the sync socket; the init reports on it. */
 int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int errlen);
-/* Release a created container's init (its start socket in the state dir); 0 once it exec'd. */
-int oci_start(int state_dir_fd, const char *state_json, char *err, int errlen);
 /* Compile a filter to classic BPF into fd (the runtime caches it: see seccomp.py). */
 int oci_seccomp_export(const struct oci_seccomp *sc, int fd, char *err, int errlen);
 unsigned int oci_seccomp_version(void);

@@ -10,7 +10,7 @@ from . import SPEC_VERSION, jsonio
 from .console import connect_console_socket
 from .errors import RuntimeFailure
 from .spawn import Spawn
-from .state import Container, process_start_time, write_pid_file
+from .state import START_SOCKET, Container, process_start_time, write_pid_file
 
 
 def _state_json(c, status):
@@ -220,6 +220,32 @@ def _detach_network(c, record):
     network.detach(c.id, record)
 
 
+def _release_init(c):
+    """Connect to the waiting init's start socket (csrc/spawn.c wait_for_start) and hand
+    it the state for startContainer hooks; it closes the connection by exec'ing (its
+    end is close-on-exec), or answers "error ..." first."""
+    import _socket
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        # via the dir fd: a state dir path may exceed sun_path's 108 bytes
+        sock.connect(f"/proc/self/fd/{c.dir_fd}/{START_SOCKET}")
+    except OSError as e:
+        sock.close()
+        raise RuntimeFailure(f"the container's init is gone: {e.strerror}") from None
+    try:
+        os.unlink(START_SOCKET, dir_fd=c.dir_fd)
+        sock.sendall(_state_json(c, "created").encode())
+        sock.shutdown(_socket.SHUT_WR)
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    finally:
+        sock.close()
+    if reply:
+        text = reply.decode(errors="replace")
+        raise RuntimeFailure(text[6:] if text.startswith("error ") else text)
+
+
 def start(root, container_id, warn):
     c = Container.load(root, container_id)
     try:
@@ -227,12 +253,11 @@ def start(root, container_id, warn):
         if status != "created":
             raise RuntimeFailure(f"cannot start a container that is {status}" if status != "stopped"
                                  else "cannot start a container that has stopped")
-        from ._core import ffi, lib
-        err = ffi.new("char[]", 4096)
-        if lib.oci_start(c.dir_fd, _state_json(c, "created").encode(), err, 4096) < 0:
-            raise RuntimeFailure(ffi.string(err).decode(errors="replace"))
-        from .hooks import run_hooks
-        run_hooks("poststart", c.state["config"].get("hooks", {}), _state_json(c, "running"), warn=warn)
+        _release_init(c)
+        hooks = c.state["config"].get("hooks", {})
+        if hooks.get("poststart"):
+            from .hooks import run_hooks
+            run_hooks("poststart", hooks, _state_json(c, "running"), warn=warn)
     finally:
         c.close()
 

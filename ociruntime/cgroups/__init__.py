@@ -34,7 +34,6 @@ Refinements:
   container paths; bind sources are host paths. Options are OCI mount options.
 """
 
-from .resources import resources_for_spec
 
 __all__ = ["open_manager", "open_manager_from_state", "resources_for_spec"]
 
@@ -45,6 +44,13 @@ def _driver(version):
         return V2Manager
     from .v1.manager import V1Manager
     return V1Manager
+
+
+def resources_for_spec(linux):
+    """linux.resources with the device rules runc really applies (resources.py; imported
+    here only when called: `state`, `kill` and `delete` import this package too)."""
+    from .resources import resources_for_spec as with_runc_rules
+    return with_runc_rules(linux)
 
 
 def open_manager(cgroups_path, container_id):

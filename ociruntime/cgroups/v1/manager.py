@@ -5,13 +5,24 @@ from ociruntime.errors import RuntimeFailure
 from .. import files, stats
 from ..base import Manager
 from ..hostinfo import clean_path, read_own_cgroups
-from . import blkio, cpu, cpuacct, cpuset, devices, freezer, hugetlb, memory, mounts, pids
 
-# runc's subsystem order: cpuset before anything joins, devices early.
-APPLIERS = (("cpuset", cpuset), ("devices", devices), ("memory", memory), ("cpu", cpu),
+# Controller modules are imported where used: `delete`, `kill` or `pause` need none of
+# the resource writers, and every call pays its imports.
+
+
+def _appliers():
+    """runc's subsystem order: cpuset before anything joins, devices early."""
+    from . import blkio, cpu, cpuset, devices, hugetlb, memory, pids
+    return (("cpuset", cpuset), ("devices", devices), ("memory", memory), ("cpu", cpu),
             ("pids", pids), ("blkio", blkio), ("hugetlb", hugetlb))
-COLLECTORS = (("cpuacct", cpuacct), ("cpu", cpu), ("cpuset", cpuset), ("memory", memory),
-              ("pids", pids), ("blkio", blkio), ("hugetlb", hugetlb))
+
+
+def _collectors():
+    from . import blkio, cpu, cpuacct, cpuset, hugetlb, memory, pids
+    return (("cpuacct", cpuacct), ("cpu", cpu), ("cpuset", cpuset), ("memory", memory),
+            ("pids", pids), ("blkio", blkio), ("hugetlb", hugetlb))
+
+
 PIDS_SOURCES = ("pids", "freezer", "memory", "devices")
 
 
@@ -65,6 +76,7 @@ class V1Manager(Manager):
                 made = files.make_dirs(path)
                 created.extend(made)
                 if "cpuset" in key.split(","):
+                    from . import cpuset
                     cpuset.seed_from_parent(made)
             self.update(resources)
         except BaseException:
@@ -77,7 +89,7 @@ class V1Manager(Manager):
             raise RuntimeFailure("linux.resources.unified: needs cgroup v2, this host uses cgroup v1 controllers")
         if resources.get("hugepageLimits") and not self._dir("hugetlb"):
             raise RuntimeFailure("linux.resources.hugepageLimits: the hugetlb controller is not mounted")
-        for controller, module in APPLIERS:
+        for controller, module in _appliers():
             cgdir = self._dir(controller)
             if cgdir:
                 module.apply(cgdir, resources)
@@ -95,12 +107,15 @@ class V1Manager(Manager):
         return self._dir("freezer") is not None
 
     def freeze(self):
+        from . import freezer
         freezer.freeze(self._freezer_dir())
 
     def thaw(self):
+        from . import freezer
         freezer.thaw(self._freezer_dir())
 
     def is_frozen(self):
+        from . import freezer
         return self.can_freeze() and freezer.is_frozen(self._dir("freezer"))
 
     def _freezer_dir(self):
@@ -117,7 +132,7 @@ class V1Manager(Manager):
 
     def stats(self):
         out = stats.empty_stats()
-        for controller, module in COLLECTORS:
+        for controller, module in _collectors():
             cgdir = self._dir(controller)
             if cgdir:
                 module.collect(cgdir, out)
@@ -125,6 +140,7 @@ class V1Manager(Manager):
 
     def oom_events(self):
         cgdir = self._dir("memory")
+        from . import memory
         return memory.oom_kills(cgdir) if cgdir else 0
 
     def destroy(self):
@@ -138,4 +154,5 @@ class V1Manager(Manager):
             raise failures[0]
 
     def container_mounts(self, mount, cgroupns):
+        from . import mounts
         return mounts.container_mounts(self.paths, self.mountpoints, mount, cgroupns)

@@ -7,10 +7,20 @@ from ociruntime.errors import RuntimeFailure
 from .. import files, stats
 from ..base import SIGKILL, Manager
 from ..hostinfo import clean_path, read_own_cgroups
-from . import cpu, cpuset, freezer, hugetlb, io, memory, pids, unified
 
-APPLIERS = (cpuset, memory, cpu, pids, io, hugetlb, unified)
-COLLECTORS = (cpu, cpuset, memory, pids, io, hugetlb)
+# Controller modules are imported where used: `delete`, `kill` or `pause` need none of
+# the resource writers, and every call pays its imports.
+
+
+def _appliers():
+    from . import cpu, cpuset, hugetlb, io, memory, pids, unified
+    return (cpuset, memory, cpu, pids, io, hugetlb, unified)
+
+
+def _collectors():
+    from . import cpu, cpuset, hugetlb, io, memory, pids
+    return (cpu, cpuset, memory, pids, io, hugetlb)
+
 
 
 def resolve_path(layout, cgroups_path, container_id):
@@ -73,7 +83,7 @@ class V2Manager(Manager):
 
     def update(self, resources):
         resources = resources or {}
-        for module in APPLIERS:
+        for module in _appliers():
             module.apply(self.path, resources)
         if resources.get("devices"):
             from . import devices_ebpf
@@ -90,12 +100,15 @@ class V2Manager(Manager):
         return files.exists(self.path, "cgroup.freeze")
 
     def freeze(self):
+        from . import freezer
         freezer.freeze(self.path)
 
     def thaw(self):
+        from . import freezer
         freezer.thaw(self.path)
 
     def is_frozen(self):
+        from . import freezer
         return freezer.is_frozen(self.path)
 
     def pids(self):
@@ -110,11 +123,12 @@ class V2Manager(Manager):
 
     def stats(self):
         out = stats.empty_stats()
-        for module in COLLECTORS:
+        for module in _collectors():
             module.collect(self.path, out)
         return out
 
     def oom_events(self):
+        from . import memory
         return memory.oom_kills(self.path)
 
     def destroy(self):
