@@ -141,6 +141,7 @@ struct oci_plan {
     int sync_fd;              /* set by oci_spawn: child end of the SOCK_SEQPACKET pair */
     int state_dir_fd;         /* the container's state dir: the start socket is bound in it */
     int exec_only;            /* 1: `exec` into a running container (no rootfs work, no start wait) */
+    int exec_stub_fd;         /* set by oci_spawn: sealed memfd of csrc/stub/exec_stub.c, -1: none */
 };
 
 /* Fork the runtime's side of a new container (or `exec` process): returns 0 and the

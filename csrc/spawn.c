@@ -6,6 +6,8 @@
  * stage 2 (the container init, a child of the runtime): builds the rootfs, runs
  * the in-container hooks, sets up the process and waits on the start socket. */
 #include "internal.h"
+#include <alloca.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -61,6 +63,57 @@ static void install_seccomp(struct oci_plan *plan, int report_fd, const char *st
         oci_die(report_fd, "seccomp: %s", err);
 }
 
+extern const unsigned char oci_exec_stub[];
+extern const unsigned int oci_exec_stub_len;
+
+/* The exec stub in a sealed memfd: the container's program is exec'd by it, so
+ * /proc/self/exe at that execve is the sealed stub, never the runtime's interpreter
+ * on the host (CVE-2019-5736: `#!/proc/self/exe`). -1 if there is none. */
+static int exec_stub_memfd(void)
+{
+    unsigned int done = 0;
+    int fd;
+    if (oci_exec_stub_len == 0)
+        return -1;
+    fd = memfd_create("ociruntime-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return -1;
+    while (done < oci_exec_stub_len) {
+        ssize_t n = write(fd, oci_exec_stub + done, oci_exec_stub_len - done);
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        done += (unsigned int) n;
+    }
+    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Through the stub (argv: name, report fd, path, the program's argv); if a seccomp
+ * profile refuses execveat, directly. */
+static void exec_via_stub(struct oci_plan *plan, const char *path, int report_fd)
+{
+    char fd_text[16];
+    int argc = 0;
+    const char **argv;
+    while (plan->argv[argc])
+        argc++;
+    argv = alloca((size_t) (argc + 4) * sizeof *argv);
+    snprintf(fd_text, sizeof fd_text, "%d", report_fd);
+    argv[0] = "ociruntime-exec";
+    argv[1] = fd_text;
+    argv[2] = path;
+    for (int i = 0; i <= argc; i++)
+        argv[3 + i] = plan->argv[i];
+    fcntl(report_fd, F_SETFD, 0); /* the stub makes it close-on-exec again */
+    syscall(SYS_execveat, plan->exec_stub_fd, "", argv, plan->envp, AT_EMPTY_PATH);
+    fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+}
+
 /* Everything before the program: stdio and fds. Never returns. */
 static void exec_program(struct oci_plan *plan, const char *path, int report_fd)
 {
@@ -70,6 +123,8 @@ static void exec_program(struct oci_plan *plan, const char *path, int report_fd)
             fcntl(fd, F_SETFD, FD_CLOEXEC);
     for (int fd = 3; fd < (int) first_closed; fd++)
         fcntl(fd, F_SETFD, 0);
+    if (plan->exec_stub_fd >= 0)
+        exec_via_stub(plan, path, report_fd);
     execve(path, plan->argv, plan->envp);
     oci_die_errno(report_fd, "exec %s", path);
 }
@@ -215,10 +270,11 @@ static int cmp_int(const void *a, const void *b)
  * fds (its state dir lock among them) must not live on in the container's init. */
 static void close_inherited_fds(const struct oci_plan *plan, int listen_fd)
 {
-    int keep[4] = { plan->sync_fd, listen_fd, plan->console_fd, plan->seccomp ? plan->seccomp->listener_fd : -1 };
+    int keep[5] = { plan->sync_fd, listen_fd, plan->console_fd, plan->seccomp ? plan->seccomp->listener_fd : -1,
+                    plan->exec_stub_fd };
     unsigned int from = 3 + (unsigned int) plan->preserve_fds;
-    qsort(keep, 4, sizeof keep[0], cmp_int);
-    for (int i = 0; i < 4; i++) {
+    qsort(keep, 5, sizeof keep[0], cmp_int);
+    for (int i = 0; i < 5; i++) {
         if (keep[i] < (int) from)
             continue;
         if (keep[i] > (int) from)
@@ -374,11 +430,14 @@ int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int
         return -1;
     }
     plan->sync_fd = pair[1];
+    plan->exec_stub_fd = exec_stub_memfd();
     pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(pair[0]);
         close(pair[1]);
+        if (plan->exec_stub_fd >= 0)
+            close(plan->exec_stub_fd);
         if (listen_fd >= 0)
             close(listen_fd);
         return -1;
@@ -387,6 +446,8 @@ int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int
         close(pair[0]);
         stage1(plan, listen_fd);
     }
+    if (plan->exec_stub_fd >= 0)
+        close(plan->exec_stub_fd);
     close(pair[1]);
     if (listen_fd >= 0)
         close(listen_fd);

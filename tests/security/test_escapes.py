@@ -103,8 +103,38 @@ def _check_fd_report(text, where):
     fds = [line.split(" ", 1) for line in lines if fnmatch.fnmatch(line, f"{where}/fd/*")]
     assert fds, text
     for path, target in fds:
-        if int(path.rsplit("/", 1)[1]) > 2:  # past stdio: only the runtime's sockets and pipes
-            assert target.split(":")[0] in ("socket", "pipe", "anon_inode"), (path, target)
+        if int(path.rsplit("/", 1)[1]) > 2:  # past stdio: only the runtime's sockets and pipes,
+            # and the sealed exec stub (csrc/stub), which is no file of the host's
+            assert target.split(":")[0] in ("socket", "pipe", "anon_inode", "/memfd"), (path, target)
+            if target.startswith("/memfd"):
+                assert target.startswith("/memfd:ociruntime-exec"), (path, target)
+
+
+def _self_exe_script(bundle):
+    """A program whose interpreter is "/proc/self/exe" (the CVE-2019-5736 exploit's
+    first step): at the runtime's final execve that names whatever image execs it."""
+    path = os.path.join(bundle.rootfs, "self-exe")
+    with open(path, "w") as f:
+        f.write("#!/proc/self/exe -V\n")
+    os.chmod(path, 0o755)
+    return "/self-exe"
+
+
+def test_a_self_exe_program_never_runs_the_runtime_interpreter(runtime, bundle):
+    """Had the container's program been exec'd from the runtime's image, `-V` would
+    make the host's python print its version inside the container (and the container
+    could then reopen that binary through /proc/<pid>/exe). It is exec'd from a sealed
+    stub instead, which refuses the interpreter's arguments."""
+    bundle.set_args(_self_exe_script(bundle))
+    proc = runtime("run", "exe-" + uuid.uuid4().hex[:6], check=False, cwd=bundle.path)
+    assert "Python" not in proc.stdout + proc.stderr
+    assert proc.returncode == 127, (proc.returncode, proc.stdout, proc.stderr)
+
+
+def test_an_exec_of_a_self_exe_program_never_runs_the_runtime_interpreter(runtime, bundle, container):
+    proc = exec_in(runtime, container.id, _self_exe_script(bundle))
+    assert "Python" not in proc.stdout + proc.stderr
+    assert proc.returncode == 127, (proc.returncode, proc.stdout, proc.stderr)
 
 
 def test_no_runtime_fd_or_cwd_reaches_the_host(runtime, bundle):
