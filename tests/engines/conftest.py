@@ -11,6 +11,7 @@ import subprocess
 import uuid
 
 import pytest
+from conftest import reap_orphans
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENGINES_SH = os.path.join(REPO, "scripts", "engines.sh")
@@ -20,16 +21,6 @@ STATE_DIRS = ("/var/lib/oci-test-containerd", "/run/oci-test-containerd", "/var/
               "/var/lib/containers", "/run/containers")
 CGROUP_PARENTS = ("oci-test-docker", "oci-test-ctr", "oci-test-podman")
 NOISE = "WARNING: IPv4 forwarding is disabled. Networking will not work."
-
-
-def reap_orphans():
-    """Reap whatever was reparented to pytest (the subreaper): daemons, shims, container inits."""
-    while True:
-        try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                return
-        except ChildProcessError:
-            return
 
 
 def engines_env():

@@ -18,7 +18,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-from conftest import ociruntime_command  # noqa: E402
+from conftest import ociruntime_command, reap_orphans  # noqa: E402
 from make_busybox_bundle import make_bundle  # noqa: E402
 
 SAMPLE = "/work/shared/samples/docker-20.10/config.json"
@@ -49,20 +49,11 @@ def traced_creates(rounds):
             subprocess.run(cmd + ["--trace", trace, "create", "--bundle", bundle, f"t{i}"], check=True,
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
             subprocess.run(cmd + ["delete", "--force", f"t{i}"], check=True)
-            reap()
+            reap_orphans()
         with open(trace) as f:
             return [json.loads(line) for line in f]
     finally:
         shutil.rmtree(work)
-
-
-def reap():
-    while True:
-        try:
-            if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                return
-        except ChildProcessError:
-            return
 
 
 def main():
