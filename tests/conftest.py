@@ -50,6 +50,51 @@ def proc_state(pid):
         return None
 
 
+def cgroup_mountpoints():
+    """{hierarchy key as /proc/PID/cgroup names it ("memory", "cpu,cpuacct", "name=systemd",
+    "" = cgroup2): mount point}, read from the kernel's mountinfo."""
+    points = {}
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype, _, options = right.split()[:3]
+            if fstype == "cgroup2":
+                points.setdefault("", left.split()[4])
+            elif fstype == "cgroup":
+                ctrls = [o for o in options.split(",") if o.startswith("name=") or o not in ("rw", "ro") and "=" not in o]
+                points.setdefault(",".join(ctrls), left.split()[4])
+    return points
+
+
+def receive_fd(listener):
+    """Accept one --console-socket connection: (the pty master, its name)."""
+    import array
+    import socket
+    conn, _ = listener.accept()
+    with conn:
+        fds = array.array("i")
+        msg, ancdata, _, _ = conn.recvmsg(256, socket.CMSG_SPACE(fds.itemsize))
+        for level, kind, data in ancdata:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[:fds.itemsize])
+        assert len(fds) == 1, "no fd received"
+        return fds[0], msg.rstrip(b"\0").decode()
+
+
+def read_pty(fd):
+    """Everything a pty master yields until its last slave holder is gone (EIO)."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks).decode()
+
+
 def reap_orphans():
     while True:
         try:

@@ -5,6 +5,7 @@ import os
 import uuid
 
 import pytest
+from conftest import cgroup_mountpoints
 
 
 def new_id():
@@ -26,33 +27,15 @@ def status_fields(text):
     return {k: v.strip() for k, _, v in (line.partition(":") for line in text.splitlines())}
 
 
-def _cgroup_mountpoints():
-    """{hierarchy controllers ("memory", "name=systemd", "" for v2): mount point}."""
-    points = {}
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            fstype, _, super_opts = right.split()[:3]
-            mountpoint = left.split()[4]
-            if fstype == "cgroup2":
-                points.setdefault("", mountpoint)
-            elif fstype == "cgroup":
-                opts = super_opts.split(",")
-                ctrls = [o for o in opts if o not in ("rw", "ro") and "=" not in o or o.startswith("name=")]
-                points.setdefault(",".join(sorted(ctrls)), mountpoint)
-    return points
-
-
 def own_cgroup_dirs(relative):
     """`relative` beneath this process's own cgroup, in every hierarchy it belongs to."""
-    points = _cgroup_mountpoints()
+    points = cgroup_mountpoints()
     dirs = []
     with open("/proc/self/cgroup") as f:
         for line in f:
             _, ctrls, path = line.rstrip("\n").split(":", 2)
-            key = ",".join(sorted(ctrls.split(","))) if ctrls else ""
-            if key in points:
-                dirs.append(os.path.join(points[key] + path, relative))
+            if ctrls in points:
+                dirs.append(os.path.join(points[ctrls] + path, relative))
     return dirs
 
 

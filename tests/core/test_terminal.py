@@ -1,34 +1,11 @@
 """process.terminal: the pty master arrives over --console-socket (SCM_RIGHTS) and the
 process sees the slave as its controlling terminal, with consoleSize applied."""
-import array
 import os
 import socket
 
+from conftest import read_pty, receive_fd
+
 from .conftest import detached, new_id
-
-
-def receive_fd(listener):
-    conn, _ = listener.accept()
-    with conn:
-        fds = array.array("i")
-        msg, ancdata, _, _ = conn.recvmsg(256, socket.CMSG_SPACE(fds.itemsize))
-        for level, kind, data in ancdata:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(data[:fds.itemsize])
-        return fds[0], msg.rstrip(b"\0").decode()
-
-
-def read_all(fd):
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:  # EIO once the slave's last holder exits
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks).decode()
 
 
 def test_pty_through_the_console_socket(runtime, bundle, tmp_path):
@@ -46,7 +23,7 @@ def test_pty_through_the_console_socket(runtime, bundle, tmp_path):
     try:
         assert name.startswith("/dev/pts/")
         runtime("start", cid)
-        out = read_all(master)
+        out = read_pty(master)
     finally:
         os.close(master)
     assert out.replace("\r\n", "\n").split("\n")[:3] == ["/dev/pts/0", "33 111", "pts/0"]

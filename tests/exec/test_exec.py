@@ -1,13 +1,12 @@
 """`exec`: a new process in a running container, checked from the host (/proc of
 the init and of the new process) and from inside (/proc/self)."""
-import array
 import json
 import os
 import socket
 import subprocess
 
 from ociruntime.linux import CAP_NUMBERS
-from conftest import SAMPLES, wait_for
+from conftest import SAMPLES, read_pty, receive_fd, wait_for
 
 from security.containers import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
 
@@ -89,31 +88,6 @@ def test_process_file_from_docker(runtime, bundle, container):
     assert fields["Groups"].split() == ["0"]
 
 
-def _receive_fd(listener):
-    conn, _ = listener.accept()
-    with conn:
-        fds = array.array("i")
-        msg, anc, _, _ = conn.recvmsg(256, socket.CMSG_SPACE(fds.itemsize))
-        for level, kind, data in anc:
-            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-                fds.frombytes(data[:fds.itemsize])
-        assert len(fds) == 1, "no fd received"
-        return fds[0], msg
-
-
-def _read_all(fd):
-    chunks = []
-    while True:
-        try:
-            data = os.read(fd, 4096)
-        except OSError:  # EIO: the slave side is closed
-            break
-        if not data:
-            break
-        chunks.append(data)
-    return b"".join(chunks).decode()
-
-
 def test_tty_exec_sends_the_pty_master_to_the_console_socket(runtime, bundle, container):
     path = os.path.join(bundle.path, "console.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -124,15 +98,15 @@ def test_tty_exec_sends_the_pty_master_to_the_console_socket(runtime, bundle, co
                                                container.id, "sh", "-c", "tty; stat -L -c %t,%T /proc/self/fd/0"],
                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         listener.settimeout(20)
-        master, name = _receive_fd(listener)
+        master, name = receive_fd(listener)
     try:
-        out = _read_all(master)
+        out = read_pty(master)
     finally:
         os.close(master)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     tty, major_minor = out.split()
-    assert tty.startswith("/dev/pts/") and name.rstrip(b"\0").decode() == tty
+    assert tty.startswith("/dev/pts/") and name == tty
     assert major_minor.split(",")[0] == "88"  # a pts slave (major 136 = 0x88)
 
 

@@ -9,26 +9,12 @@ import time
 import uuid
 
 import pytest
+from conftest import cgroup_mountpoints
 
 BUSY_COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; done'
 
 
-def cgroup_mounts():
-    """{hierarchy key as /proc/PID/cgroup names it ("memory", "cpu,cpuacct", "name=systemd", "" = v2): mountpoint}."""
-    points = {}
-    with open("/proc/self/mountinfo") as f:
-        for line in f:
-            left, _, right = line.partition(" - ")
-            fstype, _, options = right.split()[:3]
-            if fstype == "cgroup2":
-                points.setdefault("", left.split()[4])
-            elif fstype == "cgroup":
-                ctrls = [o for o in options.split(",") if o.startswith("name=") or o not in ("rw", "ro") and "=" not in o]
-                points.setdefault(",".join(ctrls), left.split()[4])
-    return points
-
-
-V1 = any(cgroup_mounts())          # any v1 hierarchy: the runtime uses its v1 driver
+V1 = any(cgroup_mountpoints())          # any v1 hierarchy: the runtime uses its v1 driver
 
 
 def wait_for(predicate, timeout=10, what="condition"):
@@ -48,7 +34,7 @@ def new_id():
 
 def kernel_cgroup_dirs(pid):
     """{hierarchy key: host directory} of pid's cgroups, as the kernel reports them."""
-    points = cgroup_mounts()
+    points = cgroup_mountpoints()
     dirs = {}
     with open(f"/proc/{pid}/cgroup") as f:
         for line in f:
@@ -77,7 +63,7 @@ def keyed(text):
 
 def cgroup_dirs_for(bundle):
     """Where the bundle's relative cgroupsPath lands in every hierarchy (v2: beside our own cgroup)."""
-    points = cgroup_mounts()
+    points = cgroup_mountpoints()
     rel = bundle.config["linux"]["cgroupsPath"]
     dirs = []
     with open("/proc/self/cgroup") as f:
