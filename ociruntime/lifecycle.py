@@ -7,9 +7,7 @@ import os
 import time
 
 from . import SPEC_VERSION, jsonio
-from .console import connect_console_socket
 from .errors import RuntimeFailure
-from .spawn import Spawn
 from .state import START_SOCKET, Container, process_start_time, write_pid_file
 
 
@@ -107,6 +105,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     from .config import load_config
     from .plan import build_create_plan, namespaces, set_cgroup_placement
     from . import hooks as hookmod
+    from .console import connect_console_socket
+    from .spawn import Spawn
 
     bundle = os.path.abspath(bundle)
     config = load_config(bundle)
@@ -300,11 +300,15 @@ def _kill_init_and_wait(c):
 def _signal_leftovers(c, sig):
     """A stopped container's processes can outlive its init when the pid namespace is not its own
     (`--pid host`): as runc, `kill --all` and `delete` signal what is still in its cgroup."""
-    if not c.state.get("cgroup"):
-        return
+    if not c.state.get("cgroup") or _owns_pid_namespace(c.state["config"]):
+        return  # the kernel killed the whole pid namespace with its init
     mgr = c.cgroup()
     if mgr.pids():
         mgr.kill_all(sig)
+
+
+def _owns_pid_namespace(config):
+    return any(ns["type"] == "pid" and not ns.get("path") for ns in config.get("linux", {}).get("namespaces", ()))
 
 
 def destroy(c, warn):
@@ -314,9 +318,11 @@ def destroy(c, warn):
         _detach_network(c, state["network"])
     if state.get("cgroup"):
         c.cgroup().destroy()
+    hooks = state["config"].get("hooks", {})
     try:
-        from .hooks import run_hooks
-        run_hooks("poststop", state["config"].get("hooks", {}), _state_json(c, "stopped"), warn=warn)
+        if hooks.get("poststop"):
+            from .hooks import run_hooks
+            run_hooks("poststop", hooks, _state_json(c, "stopped"), warn=warn)
     finally:
         c.remove()
 

@@ -1,8 +1,9 @@
 """--trace FILE (or OCIRUNTIME_TRACE): how long each phase of one call took, so the
 next optimisation is chosen from data. Appends one JSON line per call."""
-import json
 import os
 import time
+
+from . import jsonio
 
 
 class Trace:
@@ -23,4 +24,4 @@ class Trace:
         record = {"command": self.command, "pid": os.getpid(), "total_ms": (time.perf_counter() - self.start) * 1000,
                   "phases_ms": dict(self.phases)}
         with open(self.path, "a") as f:
-            f.write(json.dumps(record) + "\n")
+            f.write(jsonio.dumps(record) + "\n")

@@ -230,6 +230,19 @@ HANDLERS = {"create": cmd_create, "start": cmd_start, "run": cmd_run, "state": c
             "exec": cmd_exec, "pause": cmd_pause, "resume": cmd_resume, "update": cmd_update, "ps": cmd_ps, "events": cmd_events}
 
 
+def run_command():
+    """The `ociruntime` command: main(), then an exit that skips the interpreter's
+    teardown (module and cffi clean-up, ~3 ms a `run`). Every file a command writes
+    is closed by then; only stdio may hold buffered bytes."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code or 0)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     log = Log()

@@ -46,8 +46,12 @@ def run(root, container_id, o, log, trace):
         from ..console import proxy_terminal
         proxy_terminal(master)
     status = _reap(pid)
+    if trace:
+        trace("exited")
     if not o["keep"]:
         lifecycle.delete(root, container_id, True, log.warning)
+        if trace:
+            trace("deleted")
     return exit_code(status)
 
 

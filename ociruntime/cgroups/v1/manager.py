@@ -2,9 +2,8 @@
 
 from ociruntime.errors import RuntimeFailure
 
-from .. import files, stats
+from .. import files
 from ..base import Manager
-from ..hostinfo import clean_path, read_own_cgroups
 
 # Controller modules are imported where used: `delete`, `kill` or `pause` need none of
 # the resource writers, and every call pays its imports.
@@ -30,6 +29,7 @@ def resolve_paths(layout, cgroups_path, container_id):
     """hierarchy key -> container directory, per runc's fs driver: an absolute cgroupsPath is taken
     from each hierarchy's root; a relative one (the default is the container id) from this process's
     own cgroup in that hierarchy."""
+    from ..hostinfo import clean_path, read_own_cgroups
     inner = clean_path(cgroups_path) or clean_path(container_id)
     hierarchies = layout.v1 + ([layout.v2] if layout.v2 else [])
     own = {} if inner.startswith("/") else {frozenset(k.split(",")) - {""}: v for k, v in read_own_cgroups().items()}
@@ -131,6 +131,7 @@ class V1Manager(Manager):
         return files.tree_pids(next(iter(self.paths.values())))
 
     def stats(self):
+        from .. import stats
         out = stats.empty_stats()
         for controller, module in _collectors():
             cgdir = self._dir(controller)

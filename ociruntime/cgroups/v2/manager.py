@@ -4,9 +4,8 @@ import os
 
 from ociruntime.errors import RuntimeFailure
 
-from .. import files, stats
+from .. import files
 from ..base import SIGKILL, Manager
-from ..hostinfo import clean_path, read_own_cgroups
 
 # Controller modules are imported where used: `delete`, `kill` or `pause` need none of
 # the resource writers, and every call pays its imports.
@@ -26,6 +25,7 @@ def _collectors():
 def resolve_path(layout, cgroups_path, container_id):
     """The container directory per runc's fs2 driver: absolute cgroupsPath from the root; relative
     (default: the container id) from the parent of this process's cgroup, which holds tasks itself."""
+    from ..hostinfo import clean_path, read_own_cgroups
     inner = clean_path(cgroups_path) or clean_path(container_id)
     if inner.startswith("/"):
         base = layout.v2.mountpoint
@@ -122,6 +122,7 @@ class V2Manager(Manager):
             super().kill_all(signum)
 
     def stats(self):
+        from .. import stats
         out = stats.empty_stats()
         for module in _collectors():
             module.collect(self.path, out)
