@@ -9,11 +9,16 @@ from ..base import Manager
 # the resource writers, and every call pays its imports.
 
 
-def _appliers():
-    """runc's subsystem order: cpuset before anything joins, devices early."""
-    from . import blkio, cpu, cpuset, devices, hugetlb, memory, pids
-    return (("cpuset", cpuset), ("devices", devices), ("memory", memory), ("cpu", cpu),
-            ("pids", pids), ("blkio", blkio), ("hugetlb", hugetlb))
+# runc's subsystem order (cpuset before anything joins, devices early), each controller
+# with the linux.resources section it writes
+_APPLIERS = (("cpuset", "cpu"), ("devices", "devices"), ("memory", "memory"), ("cpu", "cpu"),
+             ("pids", "pids"), ("blkio", "blockIO"), ("hugetlb", "hugepageLimits"))
+
+
+def _appliers(resources):
+    """(controller, module) for the sections `resources` has: the others are not imported."""
+    return [(controller, __import__(f"{__package__}.{controller}", fromlist=("apply",)))
+            for controller, section in _APPLIERS if resources.get(section)]
 
 
 def _collectors():
@@ -89,7 +94,7 @@ class V1Manager(Manager):
             raise RuntimeFailure("linux.resources.unified: needs cgroup v2, this host uses cgroup v1 controllers")
         if resources.get("hugepageLimits") and not self._dir("hugetlb"):
             raise RuntimeFailure("linux.resources.hugepageLimits: the hugetlb controller is not mounted")
-        for controller, module in _appliers():
+        for controller, module in _appliers(resources):
             cgdir = self._dir(controller)
             if cgdir:
                 module.apply(cgdir, resources)

@@ -11,15 +11,20 @@ from ..base import SIGKILL, Manager
 # the resource writers, and every call pays its imports.
 
 
-def _appliers():
-    from . import cpu, cpuset, hugetlb, io, memory, pids, unified
-    return (cpuset, memory, cpu, pids, io, hugetlb, unified)
+# each controller's module with the linux.resources section it writes
+_APPLIERS = (("cpuset", "cpu"), ("memory", "memory"), ("cpu", "cpu"), ("pids", "pids"),
+             ("io", "blockIO"), ("hugetlb", "hugepageLimits"), ("unified", "unified"))
+
+
+def _appliers(resources):
+    """The modules for the sections `resources` has: the others are not imported."""
+    return [__import__(f"{__package__}.{name}", fromlist=("apply",))
+            for name, section in _APPLIERS if resources.get(section)]
 
 
 def _collectors():
     from . import cpu, cpuset, hugetlb, io, memory, pids
     return (cpu, cpuset, memory, pids, io, hugetlb)
-
 
 
 def resolve_path(layout, cgroups_path, container_id):
@@ -83,7 +88,7 @@ class V2Manager(Manager):
 
     def update(self, resources):
         resources = resources or {}
-        for module in _appliers():
+        for module in _appliers(resources):
             module.apply(self.path, resources)
         if resources.get("devices"):
             from . import devices_ebpf
