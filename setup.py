@@ -11,13 +11,17 @@ from setuptools.command.install_scripts import install_scripts
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-class BuildPyWithValidator(build_py):
-    """Generate ociruntime/_validator.py from spec/ so `create` never imports jsonschema."""
+def generate_validator():
+    """ociruntime/_validator.py from spec/: `create` then imports plain Python (no
+    jsonschema, no compiling the schemas at each call)."""
+    sys.path.insert(0, HERE)
+    from ociruntime.schema_codegen import write_validator
+    write_validator(os.path.join(HERE, "spec"), os.path.join(HERE, "ociruntime", "_validator.py"))
 
+
+class BuildPyWithValidator(build_py):
     def run(self):
-        sys.path.insert(0, HERE)
-        from ociruntime.schema_codegen import write_validator
-        write_validator(os.path.join(HERE, "spec"), os.path.join(HERE, "ociruntime", "_validator.py"))
+        generate_validator()
         super().run()
 
 
@@ -40,6 +44,10 @@ def write_launcher(script_dir, paths):
 
 class DevelopWithLauncher(develop):
     """An editable install whose `ociruntime` command starts fast (no metadata lookup)."""
+
+    def run(self):
+        generate_validator()
+        super().run()
 
     def install_wrapper_scripts(self, dist):
         super().install_wrapper_scripts(dist)

@@ -104,7 +104,6 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     On any failure nothing is left: no process, cgroup, network or state dir."""
     from .config import load_config
     from .plan import build_create_plan, namespaces, set_cgroup_placement
-    from . import hooks as hookmod
     from .console import connect_console_socket
     from .spawn import Spawn
 
@@ -168,8 +167,10 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         c.state["creating"] = True
         c.save()  # for `state` while the hooks run (they may ask it)
         creating = _state_json(c, "creating")
-        hookmod.run_hooks("prestart", hooks, creating)
-        hookmod.run_hooks("createRuntime", hooks, creating)
+        if hooks.get("prestart") or hooks.get("createRuntime"):
+            from .hooks import run_hooks
+            run_hooks("prestart", hooks, creating)
+            run_hooks("createRuntime", hooks, creating)
         spawn.send("state " + creating)
         spawn.expect("ready")
         if trace:
