@@ -28,6 +28,10 @@ class BuildPyWithValidator(build_py):
 LAUNCHER = """#!{python} -IS
 # ociruntime's launcher: -S skips site-packages scanning (the paths are fixed at
 # install time) and -I the environment, so each call pays bare Python start-up.
+# No cyclic GC: most calls live milliseconds, the long ones (foreground run, events)
+# loop without making reference cycles.
+import gc
+gc.disable()
 import sys
 sys.path[0:0] = {paths!r}
 from ociruntime.cli.main import run_command
