@@ -69,6 +69,7 @@ void oci_finish_rootfs(const struct oci_plan *plan);
 
 /* pivot.c */
 void oci_enter_rootfs(const struct oci_plan *plan, int rootfd);
+void oci_chroot_rootfs(const struct oci_plan *plan, int rootfd);
 
 /* terminal.c */
 void oci_setup_terminal(const struct oci_plan *plan);

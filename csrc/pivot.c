@@ -36,3 +36,17 @@ void oci_enter_rootfs(const struct oci_plan *plan, int rootfd)
     if (chdir("/") < 0)
         oci_die_errno(sync_fd, "chdir /");
 }
+
+/* A container without a mount namespace of its own shares the host's mount table,
+ * which is never changed for it: its root is only a chroot into the rootfs. */
+void oci_chroot_rootfs(const struct oci_plan *plan, int rootfd)
+{
+    int sync_fd = plan->sync_fd;
+    if (fchdir(rootfd) < 0)
+        oci_die_errno(sync_fd, "chdir to rootfs %s", plan->rootfs);
+    close(rootfd);
+    if (chroot(".") < 0)
+        oci_die_errno(sync_fd, "chroot to rootfs %s", plan->rootfs);
+    if (chdir("/") < 0)
+        oci_die_errno(sync_fd, "chdir /");
+}

@@ -199,27 +199,41 @@ static void stage2(struct oci_plan *plan, int listen_fd)
         rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
             oci_die_errno(sync_fd, "rootfs %s", plan->rootfs);
-        oci_prepare_rootfs(plan, rootfd);
-        close(rootfd);
-        /* the rootfs is now a bind mount of itself: reopen its root */
-        rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (rootfd < 0)
-            oci_die_errno(sync_fd, "rootfs %s", plan->rootfs);
-        oci_mount_all(plan, rootfd);
-        oci_create_devices(plan, rootfd);
-        if (plan->dev_links)
-            oci_create_dev_links(rootfd);
+        if (!plan->host_mount_ns) {
+            oci_prepare_rootfs(plan, rootfd);
+            close(rootfd);
+            /* the rootfs is now a bind mount of itself: reopen its root */
+            rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+            if (rootfd < 0)
+                oci_die_errno(sync_fd, "rootfs %s", plan->rootfs);
+            oci_mount_all(plan, rootfd);
+            oci_create_devices(plan, rootfd);
+            if (plan->dev_links)
+                oci_create_dev_links(rootfd);
+        }
 
         oci_sync_send(sync_fd, "hooks");
         oci_sync_expect(sync_fd, "state", state, sizeof state);
         oci_run_hooks(sync_fd, "createContainer", plan->create_container_hooks, plan->n_create_container_hooks, state);
 
-        oci_enter_rootfs(plan, rootfd);
-        oci_make_cwd(plan);
         oci_set_uts(plan);
-        oci_apply_sysctl(plan);
-        oci_finish_rootfs(plan);
+        if (plan->host_mount_ns) {
+            oci_apply_sysctl(plan); /* through the host's /proc: the rootfs has none mounted */
+            oci_chroot_rootfs(plan, rootfd);
+            oci_make_cwd(plan);
+        } else {
+            oci_enter_rootfs(plan, rootfd);
+            oci_make_cwd(plan);
+            oci_apply_sysctl(plan);
+            oci_finish_rootfs(plan);
+        }
         umask(022);
+    } else if (plan->host_mount_ns) {
+        /* `exec` into a container without a mount namespace: its init's root */
+        rootfd = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+            oci_die_errno(sync_fd, "container root %s", plan->rootfs);
+        oci_chroot_rootfs(plan, rootfd);
     }
 
     oci_apply_process_attrs(plan);

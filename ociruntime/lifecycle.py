@@ -103,7 +103,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     """`create`: the init waits on its start socket when this returns.
     On any failure nothing is left: no process, cgroup, network or state dir."""
     from .config import load_config
-    from .plan import build_create_plan, namespaces, set_cgroup_placement
+    from .plan import build_create_plan, host_mount_ns_skips, namespaces, set_cgroup_placement
     from .console import connect_console_socket
     from .spawn import Spawn
 
@@ -124,6 +124,10 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         raise RuntimeFailure("cannot use console socket if the runtime will not detach or allocate tty")
     ns = namespaces(config)
     _check_id_mappings(config, ns)
+    skipped = host_mount_ns_skips(config) if "mount" not in ns else []
+    if skipped and log:
+        log.warning(f"config.json: {', '.join(skipped)}: not set up: without a mount namespace of its own "
+                    "the container shares the host's mount table, which is never changed")
     preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
 
     c = Container.make(root, container_id)

@@ -61,15 +61,30 @@ def parse_mount_options(options, where):
 
 
 def namespaces(config):
-    """{type: path or None} from linux.namespaces; the mount namespace is required."""
+    """{type: path or None} from linux.namespaces; a type not listed is the runtime's own."""
     result = {}
     for i, ns in enumerate(config.get("linux", {}).get("namespaces", [])):
         if ns["type"] in result:
             raise RuntimeFailure(f"config.json: linux.namespaces[{i}]: duplicate namespace {ns['type']!r}")
         result[ns["type"]] = ns.get("path") or None
-    if "mount" not in result:
-        raise RuntimeFailure("config.json: linux.namespaces: a mount namespace is required")
     return result
+
+
+def host_mount_ns_skips(config):
+    """The fields a container without a mount namespace does not get: the host's mount
+    table is never changed for it (runc mounts into it and leaves the mounts behind)."""
+    _refuse_without_mount_ns(config)
+    fields = (("mounts", config.get("mounts")), ("linux.devices", config.get("linux", {}).get("devices")))
+    return [name for name, value in fields if value]
+
+
+def _refuse_without_mount_ns(config):
+    lin = config.get("linux", {})
+    for field in ("maskedPaths", "readonlyPaths", "rootfsPropagation"):
+        if lin.get(field):
+            raise RuntimeFailure(f"config.json: linux.{field}: needs a mount namespace of the container's own")
+    if config["root"].get("readonly"):
+        raise RuntimeFailure("config.json: root.readonly: needs a mount namespace of the container's own")
 
 
 def _set_namespaces(p, ns):
@@ -316,10 +331,15 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
     userns = "user" in ns and ns["user"] is None
     _set_namespaces(p, ns)
     _set_time_offsets(p, config)
-    _set_rootfs(p, config, bundle, ns)
-    mounts = _expand_mounts(config, bundle, cgroup_mounts)
-    _set_mounts(p, mounts)
-    _set_devices(p, config, mounts, userns)
+    if "mount" in ns:
+        _set_rootfs(p, config, bundle, ns)
+        mounts = _expand_mounts(config, bundle, cgroup_mounts)
+        _set_mounts(p, mounts)
+        _set_devices(p, config, mounts, userns)
+    else:
+        _refuse_without_mount_ns(config)
+        _set_rootfs(p, config, bundle, ns)
+        p.c.host_mount_ns = 1
     _set_sysctl(p, config, ns)
     set_process(p, config["process"])
     _set_personality(p, config)
@@ -347,6 +367,9 @@ def build_exec_plan(config, init_pid, process, *, console_fd, preserve_fds):
         arr[i].type = linux.NAMESPACES[t]
         arr[i].path = p.string(f"/proc/{init_pid}/ns/{linux.NS_FILES[t]}")
     p.c.n_joins = len(types)
+    if "mount" not in types:
+        p.c.rootfs = p.string(f"/proc/{init_pid}/root")
+        p.c.host_mount_ns = 1
     set_process(p, process)
     p.c.personality = -1
     if config.get("linux", {}).get("seccomp"):

@@ -153,3 +153,17 @@ def test_relative_cwd(runtime, bundle):
 def test_program_by_path_that_cannot_run(runtime, bundle, program, why):
     bundle.set_args(program)
     fails_cleanly(runtime, bundle, *create(runtime, bundle), expect=f'exec: "{program}": {why}')
+
+
+@pytest.mark.parametrize("field, value", [("maskedPaths", ["/proc/kcore"]), ("readonlyPaths", ["/proc/sys"]),
+                                          ("rootfsPropagation", "private")])
+def test_what_needs_a_mount_namespace_of_its_own(runtime, bundle, field, value):
+    lin = bundle.config["linux"]
+    lin["namespaces"] = [ns for ns in lin["namespaces"] if ns["type"] != "mount"]
+    bundle.config["mounts"] = []
+    for name in ("maskedPaths", "readonlyPaths"):
+        lin.pop(name, None)
+    lin[field] = value
+    bundle.save()
+    fails_cleanly(runtime, bundle, *create(runtime, bundle),
+                  expect=f"linux.{field}: needs a mount namespace of the container's own")

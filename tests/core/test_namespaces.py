@@ -7,7 +7,7 @@ import pytest
 
 from ociruntime.linux import NS_FILES
 
-from .conftest import output_of
+from .conftest import detached, output_of
 
 
 def host_ns(kind):
@@ -33,6 +33,40 @@ def test_only_the_listed_namespaces_are_new(runtime, bundle):
     seen = container_ns(runtime, bundle, ["pid", "network", "ipc", "uts", "cgroup", "mount"])
     assert seen["mount"] != host_ns("mount")
     assert all(seen[k] == host_ns(k) for k in ("pid", "network", "ipc", "uts", "cgroup"))
+
+
+def test_without_namespaces_every_one_is_the_runtimes_and_no_mount_is_made(runtime, bundle):
+    """Spec: a type not listed is inherited. Without a mount namespace the host's mount
+    table is shared and left as it is: no config mount is made (a warning says so), the
+    process is only chroot'ed into the rootfs; `exec` gets the same root."""
+    lin = bundle.config["linux"]
+    lin["namespaces"] = []
+    for field in ("maskedPaths", "readonlyPaths"):
+        lin.pop(field, None)
+    del bundle.config["hostname"]
+    bundle.config["root"]["readonly"] = False
+    bundle.set_args("sleep", "100")
+    with open(os.path.join(bundle.rootfs, "marker-of-this-rootfs"), "w"):
+        pass
+    with open("/proc/self/mountinfo") as f:
+        mounts_before = f.read()
+    cid = "c-" + uuid.uuid4().hex[:10]
+    rc, err = detached(runtime, "create", "--bundle", bundle.path, cid)
+    assert rc == 0 and "mounts: not set up" in err, err
+    try:
+        pid = runtime.state(cid)["pid"]
+        for kind, name in NS_FILES.items():
+            assert os.readlink(f"/proc/{pid}/ns/{name}") == host_ns(kind), kind
+        assert os.readlink(f"/proc/{pid}/root") == os.path.realpath(bundle.rootfs)
+        with open("/proc/self/mountinfo") as f:
+            assert f.read() == mounts_before
+        runtime("start", cid)
+        listed = runtime("exec", cid, "ls", "/").stdout.split()
+        assert "marker-of-this-rootfs" in listed and sorted(listed) == sorted(os.listdir(bundle.rootfs))
+    finally:
+        runtime("delete", "--force", cid)
+    with open("/proc/self/mountinfo") as f:
+        assert f.read() == mounts_before
 
 
 def test_pid_namespace_makes_the_process_pid_1(runtime, bundle):
