@@ -41,8 +41,9 @@ void oci_prepare_rootfs(const struct oci_plan *plan, int rootfd)
 {
     char path[64];
     unsigned long prop = plan->rootfs_propagation ? plan->rootfs_propagation : (MS_SLAVE | MS_REC);
-    /* pivot_root refuses shared parents: a shared rootfs is re-shared after pivot */
-    if (prop & MS_SHARED)
+    /* pivot_root refuses shared parents and an unbindable tree cannot be bound:
+     * either is applied to the new root after pivot (oci_finish_rootfs) */
+    if (prop & (MS_SHARED | MS_UNBINDABLE))
         prop = MS_PRIVATE | MS_REC;
     if (mount(NULL, "/", NULL, prop, NULL) < 0)
         oci_die_errno(plan->sync_fd, "set propagation of /");

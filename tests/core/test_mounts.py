@@ -125,6 +125,13 @@ def test_rootfs_propagation_shared(runtime, bundle):
     assert any(f.startswith("shared:") for f in optional), optional
 
 
+def test_rootfs_propagation_unbindable(runtime, bundle):
+    """The rootfs is bound before "/" is made unbindable (a bind of an unbindable tree fails)."""
+    bundle.config["linux"]["rootfsPropagation"] = "unbindable"
+    _, _, optional, _, _ = at(container_mounts(runtime, bundle), "/")
+    assert "unbindable" in optional, optional
+
+
 def test_root_readonly(runtime, bundle):
     bundle.config["root"]["readonly"] = True
     _, opts, _, _, _ = at(container_mounts(runtime, bundle), "/")
