@@ -76,3 +76,26 @@ def test_hugepage_limits_without_hugetlb_hierarchy_is_an_error(sandbox):
     with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.hugepageLimits: the hugetlb controller"):
         mgr.create({"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 20}]})
     assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))
+
+
+@requires_v1
+@pytest.mark.parametrize("network, controller", [({"classID": 1048577}, "net_cls"),
+                                                 ({"priorities": [{"name": "eth0", "priority": 5}]}, "net_prio")])
+def test_network_resources_without_their_hierarchy_are_an_error(sandbox, network, controller):
+    mgr = sandbox.manager()
+    if mgr._dir(controller):
+        pytest.skip(f"this host mounts {controller}")
+    key = next(iter(network))
+    with pytest.raises(RuntimeFailure, match=rf"^linux\.resources\.network\.{key}: the {controller} controller"):
+        mgr.create({"network": network})
+    assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))
+
+
+@pytest.mark.cgroupv2
+def test_network_resources_on_cgroup_v2_are_an_error(sandbox):
+    mgr = sandbox.manager()
+    if mgr.version != 2:
+        pytest.skip("needs a pure cgroup v2 host (run tests/vm/run_v2.sh)")
+    with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.network\.classID: needs the cgroup v1"):
+        mgr.create({"network": {"classID": 1048577}})
+    assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))

@@ -12,7 +12,8 @@ from ..base import Manager
 # runc's subsystem order (cpuset before anything joins, devices early), each controller
 # with the linux.resources section it writes
 _APPLIERS = (("cpuset", "cpu"), ("devices", "devices"), ("memory", "memory"), ("cpu", "cpu"),
-             ("pids", "pids"), ("blkio", "blockIO"), ("hugetlb", "hugepageLimits"))
+             ("pids", "pids"), ("blkio", "blockIO"), ("hugetlb", "hugepageLimits"),
+             ("net_cls", "network"), ("net_prio", "network"))
 
 
 def _appliers(resources):
@@ -94,6 +95,10 @@ class V1Manager(Manager):
             raise RuntimeFailure("linux.resources.unified: needs cgroup v2, this host uses cgroup v1 controllers")
         if resources.get("hugepageLimits") and not self._dir("hugetlb"):
             raise RuntimeFailure("linux.resources.hugepageLimits: the hugetlb controller is not mounted")
+        network = resources.get("network") or {}
+        for key, controller in (("classID", "net_cls"), ("priorities", "net_prio")):
+            if network.get(key) not in (None, []) and not self._dir(controller):
+                raise RuntimeFailure(f"linux.resources.network.{key}: the {controller} controller is not mounted")
         for controller, module in _appliers(resources):
             cgdir = self._dir(controller)
             if cgdir:

@@ -88,6 +88,11 @@ class V2Manager(Manager):
 
     def update(self, resources):
         resources = resources or {}
+        network = resources.get("network") or {}
+        for key in ("classID", "priorities"):
+            if network.get(key) not in (None, []):
+                raise RuntimeFailure(f"linux.resources.network.{key}: needs the cgroup v1 net_cls/net_prio "
+                                     "controllers, which cgroup v2 does not have")
         for module in _appliers(resources):
             module.apply(self.path, resources)
         if resources.get("devices"):

@@ -1,0 +1,13 @@
+"""v1 net_cls: net_cls.classid (linux.resources.network.classID)."""
+
+from .. import files
+from ..resources import field_name, get_int, section
+
+UINT32_MAX = (1 << 32) - 1
+
+
+def apply(cgdir, resources):
+    field = field_name("network", "classID")
+    class_id = get_int(section(resources, "network"), "classID", field, minimum=0, maximum=UINT32_MAX)
+    if class_id is not None:
+        files.write(cgdir, "net_cls.classid", class_id, field)
