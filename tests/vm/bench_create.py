@@ -9,10 +9,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from conftest import SAMPLES  # noqa: E402
 from ociruntime.cgroups import open_manager, resources_for_spec  # noqa: E402
 
-SAMPLE = "/work/shared/samples/docker-20.10/config.json"
+SAMPLE = os.path.join(SAMPLES, "config.json")
 ROUNDS = 20
 
 

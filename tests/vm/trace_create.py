@@ -18,10 +18,10 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-from conftest import ociruntime_command, reap_orphans  # noqa: E402
+from conftest import SAMPLES, ociruntime_command, reap_orphans  # noqa: E402
 from make_busybox_bundle import make_bundle  # noqa: E402
 
-SAMPLE = "/work/shared/samples/docker-20.10/config.json"
+SAMPLE = os.path.join(SAMPLES, "config.json")
 PR_SET_CHILD_SUBREAPER = 36
 
 
