@@ -86,7 +86,7 @@ struct oci_plan {
     unsigned long rootfs_propagation;  /* applied to "/" before mounting, 0: MS_REC|MS_SLAVE */
     int no_pivot;
     int host_mount_ns;        /* 1: no mount namespace in the config: the host's mount table is never
-                                 changed, the process is only chroot'ed into rootfs (as runc does) */
+                                 changed, the process is only chroot'ed into rootfs */
     struct oci_mount *mounts;
     int n_mounts;
     struct oci_device *devices;   /* default devices first, then linux.devices */

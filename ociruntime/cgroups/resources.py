@@ -3,6 +3,7 @@
 from ociruntime.errors import RuntimeFailure
 
 INT64_MAX = (1 << 63) - 1
+UINT32_MAX = (1 << 32) - 1
 FIELD = "linux.resources"
 
 

@@ -1,9 +1,7 @@
 """v1 net_cls: net_cls.classid (linux.resources.network.classID)."""
 
 from .. import files
-from ..resources import field_name, get_int, section
-
-UINT32_MAX = (1 << 32) - 1
+from ..resources import UINT32_MAX, field_name, get_int, section
 
 
 def apply(cgdir, resources):

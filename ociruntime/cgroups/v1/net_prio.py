@@ -1,9 +1,7 @@
 """v1 net_prio: one net_prio.ifpriomap line per interface (linux.resources.network.priorities)."""
 
 from .. import files
-from ..resources import field_name, get_int, section
-
-UINT32_MAX = (1 << 32) - 1
+from ..resources import UINT32_MAX, field_name, get_int, section
 
 
 def apply(cgdir, resources):
