@@ -331,14 +331,13 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
     userns = "user" in ns and ns["user"] is None
     _set_namespaces(p, ns)
     _set_time_offsets(p, config)
+    _set_rootfs(p, config, bundle, ns)
     if "mount" in ns:
-        _set_rootfs(p, config, bundle, ns)
         mounts = _expand_mounts(config, bundle, cgroup_mounts)
         _set_mounts(p, mounts)
         _set_devices(p, config, mounts, userns)
     else:
         _refuse_without_mount_ns(config)
-        _set_rootfs(p, config, bundle, ns)
         p.c.host_mount_ns = 1
     _set_sysctl(p, config, ns)
     set_process(p, config["process"])
