@@ -7,7 +7,7 @@
 # (tests/vm/bench_create.py) and the "cgroup" phase of `ociruntime --trace create` (tests/vm/trace_create.py).
 set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-py=/opt/ociruntime/bin/python
+py=${OCIRUNTIME_PYTHON:-/opt/ociruntime/bin/python}
 tests=${V2_TESTS:-tests/cgroups tests/runtime_cgroups}
 # pytest keeps unlinked temp files open, which the shared /tmp (9p) cannot truncate: use the guest tmpfs.
 # Output is unbuffered so that a run cut by the timeout still shows how far it got. A whole run takes
