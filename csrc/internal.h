@@ -59,6 +59,7 @@ void oci_apply_sysctl(const struct oci_plan *plan);
 int oci_open_in_root(int rootfd, const char *path, int flags);
 int oci_mkdir_in_root(int rootfd, const char *path, mode_t mode);
 int oci_make_target_in_root(int rootfd, const char *path, int is_dir);
+int oci_open_plain_dir_in_root(int rootfd, const char *path);
 void oci_fd_path(int fd, char *buf, size_t len);
 
 /* mounts.c */

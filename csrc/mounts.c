@@ -82,6 +82,21 @@ static void symlink_one(const struct oci_plan *plan, int rootfd, const struct oc
     close(parent);
 }
 
+/* The mount point of a proc or sysfs mount: refused unless an ordinary directory. */
+static int kernel_fs_target(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
+{
+    int fd = oci_open_plain_dir_in_root(rootfd, m->destination);
+    if (fd < 0 && errno == ENOTDIR)
+        oci_die(plan->sync_fd, "error mounting \"%s\" to rootfs at \"%s\": filesystem \"%s\" must be mounted on "
+                "ordinary directory", m->type, m->destination, m->type);
+    return fd;
+}
+
+static int is_kernel_fs(const struct oci_mount *m)
+{
+    return m->type && (strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0);
+}
+
 static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
 {
     char target[64];
@@ -103,7 +118,10 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
 
     if (is_bind && stat(m->source, &st) < 0)
         oci_die_errno(plan->sync_fd, "mount %s: bind source %s", m->destination, m->source);
-    fd = oci_make_target_in_root(rootfd, m->destination, is_dir_source(m));
+    if (!is_bind && is_kernel_fs(m))
+        fd = kernel_fs_target(plan, rootfd, m);
+    else
+        fd = oci_make_target_in_root(rootfd, m->destination, is_dir_source(m));
     if (fd < 0)
         oci_die_errno(plan->sync_fd, "mount %s: create mount point in rootfs", m->destination);
     oci_fd_path(fd, target, sizeof target);

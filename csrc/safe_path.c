@@ -176,6 +176,27 @@ int oci_make_target_in_root(int rootfd, const char *path, int is_dir)
     return make_target_in_root(rootfd, path, is_dir, 0);
 }
 
+/* A directory whose last component is no symlink (made if missing), its parent resolved
+ * in root: procfs or sysfs mounted through a symlink would land, unmasked, wherever the
+ * rootfs points it (CVE-2019-19921). ENOTDIR: something else is there. */
+int oci_open_plain_dir_in_root(int rootfd, const char *path)
+{
+    char name[256];
+    int fd, parent = open_parent(rootfd, path, name, sizeof name);
+    if (parent < 0)
+        return -1;
+    if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+        int saved = errno;
+        close(parent);
+        errno = saved;
+        return -1;
+    }
+    /* O_PATH|O_NOFOLLOW would open a symlink itself: O_DIRECTORY then fails with ENOTDIR */
+    fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    close(parent);
+    return fd;
+}
+
 void oci_fd_path(int fd, char *buf, size_t len)
 {
     snprintf(buf, len, "/proc/self/fd/%d", fd);

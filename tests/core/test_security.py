@@ -5,7 +5,9 @@ import ctypes
 import os
 import subprocess
 
-from .conftest import new_id, output_of
+import pytest
+
+from .conftest import detached, leftovers, new_id, output_of
 from .test_lifecycle import created
 
 CAP_SYS_PTRACE = 19
@@ -36,6 +38,51 @@ def test_relative_symlink_escape_stays_in_the_rootfs(runtime, bundle, tmp_path):
     bundle.config["root"]["readonly"] = False
     output_of(runtime, bundle, "touch", "/esc/written")
     assert not (tmp_path / "escape").exists()
+
+
+def _kernel_fs_mounted_at(path):
+    """Mount points of procfs or sysfs at or below path, from the host's mountinfo."""
+    with open("/proc/self/mountinfo") as f:
+        return [line for line in f if line.split()[4].startswith(path) and
+                line.split(" - ")[1].split()[0] in ("proc", "sysfs")]
+
+
+@pytest.mark.parametrize("where, fs", [("proc", "proc"), ("sys", "sysfs")])
+@pytest.mark.parametrize("form", ["in the rootfs", "absolute to the host", "relative to the host"])
+def test_proc_or_sys_through_a_symlink_is_refused(runtime, bundle, tmp_path, where, fs, form):
+    """CVE-2019-19921: a symlinked /proc or /sys would carry the kernel filesystem (and
+    the masked paths over it) elsewhere: refused as runc does, before anything runs."""
+    host = tmp_path / "host-target"
+    host.mkdir()
+    link = os.path.join(bundle.rootfs, where)
+    os.rmdir(link)
+    target = {"in the rootfs": "fake" + where, "absolute to the host": str(host),
+              "relative to the host": "../" * 12 + str(host).lstrip("/")}[form]
+    os.makedirs(os.path.join(bundle.rootfs, "fake" + where))
+    os.symlink(target, link)
+    bundle.set_args("true")
+    rc, err = detached(runtime, "run", "--bundle", bundle.path, new_id())
+    assert rc != 0
+    assert err.count("\n") == 1, err
+    assert f'filesystem "{fs}" must be mounted on ordinary directory' in err, err
+    assert leftovers(runtime, bundle) == {}
+    assert os.listdir(host) == [] and os.listdir(os.path.join(bundle.rootfs, "fake" + where)) == []
+    assert _kernel_fs_mounted_at(str(tmp_path)) == []
+
+
+def test_proc_on_a_file_is_refused(runtime, bundle):
+    os.rmdir(os.path.join(bundle.rootfs, "proc"))
+    open(os.path.join(bundle.rootfs, "proc"), "w").close()
+    rc, err = detached(runtime, "run", "--bundle", bundle.path, new_id())
+    assert rc != 0 and 'filesystem "proc" must be mounted on ordinary directory' in err, err
+    assert leftovers(runtime, bundle) == {}
+
+
+def test_missing_proc_and_sys_are_made_as_directories(runtime, bundle):
+    os.rmdir(os.path.join(bundle.rootfs, "proc"))
+    os.rmdir(os.path.join(bundle.rootfs, "sys"))
+    out = output_of(runtime, bundle, "stat", "-f", "-c", "%T", "/proc", "/sys")
+    assert out.split() == ["proc", "sysfs"]
 
 
 def test_only_stdio_is_open_in_the_container(runtime, bundle):
