@@ -90,22 +90,26 @@ static void passwd_home(unsigned int uid, char *home, size_t len)
         fclose(f);
 }
 
-/* Like runc: a process.env without HOME gets the user's home from /etc/passwd. */
+/* Like runc: a process.env without HOME, or with an empty one, gets the user's home
+ * from /etc/passwd (plan.py has left each name once). */
 void oci_default_home(struct oci_plan *plan)
 {
     static char home[1024 + 5];
     char **envp;
-    int n = 0;
+    int n = 0, at = -1;
     for (char **e = plan->envp; e && *e; e++, n++)
-        if (strncmp(*e, "HOME=", 5) == 0)
-            return;
+        if (strncmp(*e, "HOME=", 5) == 0) {
+            if ((*e)[5])
+                return;
+            at = n;
+        }
     envp = calloc((size_t) n + 2, sizeof *envp);
     if (!envp)
         oci_die(plan->sync_fd, "out of memory");
     memcpy(envp, plan->envp, (size_t) n * sizeof *envp);
     memcpy(home, "HOME=", 5);
     passwd_home(plan->uid, home + 5, sizeof home - 5);
-    envp[n] = home;
+    envp[at >= 0 ? at : n] = home;
     plan->envp = envp;
 }
 

@@ -46,7 +46,8 @@ def process_from_flags(base, args, o):
         process.setdefault("user", {})["additionalGids"] = [int(g) for g in o["additional_gids"]]
     if o["cap"]:
         caps = {k: list(v) for k, v in (base.get("capabilities") or {}).items()}
-        for kind in ("bounding", "effective", "permitted"):
+        # as runc 1.1: ambient too (the kernel raises it only where inheritable allows)
+        for kind in ("bounding", "effective", "permitted", "ambient"):
             caps[kind] = caps.get(kind, []) + [c for c in o["cap"] if c not in caps.get(kind, [])]
         process["capabilities"] = caps
     if o["no_new_privs"]:
@@ -85,6 +86,9 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
         if msg:
             raise RuntimeFailure(f"exec: unexpected message from the process: {msg[:60]!r}")
+        if pid_file:  # as runc: a pid file that cannot be written ends the process
+            from .state import write_pid_file
+            write_pid_file(pid_file, pid)
         spawn.close()
     except BaseException:
         if console:
@@ -92,9 +96,6 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         if spawn:
             spawn.abort()
         raise
-    if pid_file:
-        from .state import write_pid_file
-        write_pid_file(pid_file, pid)
     if detach:
         return 0
     forward_signals(pid)

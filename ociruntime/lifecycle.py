@@ -247,8 +247,9 @@ def _release_init(c):
     finally:
         sock.close()
     if reply:
+        from .spawn import init_error
         text = reply.decode(errors="replace")
-        raise RuntimeFailure(text[6:] if text.startswith("error ") else text)
+        raise RuntimeFailure(init_error(text) if text.startswith("error ") else text)
 
 
 def start(root, container_id, warn):

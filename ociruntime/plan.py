@@ -255,13 +255,23 @@ def set_capabilities(p, caps, where="process.capabilities"):
     p.c.has_caps = 1
 
 
+def unique_env(env):
+    """process.env with each name once, at its first place with its last value: the
+    environment runc builds by setting the entries one by one."""
+    values = {}
+    for entry in env:
+        name, sep, _ = entry.partition("=")
+        values[name if sep else entry] = entry
+    return list(values.values())
+
+
 def set_process(p, proc, where="process"):
     """The process fields shared by create and exec."""
     args = proc.get("args") or []
     if not args:
         raise RuntimeFailure(f"config.json: {where}.args: must not be empty")
     p.c.argv, _ = p.strings(args)
-    p.c.envp, _ = p.strings(proc.get("env", []))
+    p.c.envp, _ = p.strings(unique_env(proc.get("env", [])))
     if not proc.get("cwd", "/").startswith("/"):
         raise RuntimeFailure(f"config.json: {where}.cwd: must be an absolute path")
     p.c.cwd = p.string(proc.get("cwd", "/"))

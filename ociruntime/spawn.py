@@ -5,6 +5,13 @@ import _signal as signal
 from .errors import RuntimeFailure
 
 
+def init_error(text):
+    """The init's "error MSG" report, MSG as the one-line error: the exec stub
+    (csrc/stub/exec_stub.c) has no strerror and ends a failed execve with "errno N"."""
+    head, sep, number = text[6:].rpartition(": errno ")
+    return f"{head}: {os.strerror(int(number))}" if sep and number.isdigit() else text[6:]
+
+
 class Spawn:
     """The runtime's side of the sync protocol with the stages in csrc/spawn.c
     (stage 1's "pid" always comes before the init's first message)."""
@@ -21,7 +28,7 @@ class Spawn:
     def recv(self):
         data = os.read(self.fd, 1 << 16).decode(errors="replace")
         if data.startswith("error "):
-            raise RuntimeFailure(data[6:])
+            raise RuntimeFailure(init_error(data))
         return data
 
     def expect(self, word):

@@ -156,6 +156,9 @@ def write_pid_file(path, pid):
     """Atomically, as runc does: containerd reads it as soon as create returns."""
     path = os.path.abspath(path)
     tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path))
-    with open(tmp, "w") as f:
-        f.write(str(pid))
-    os.rename(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write(str(pid))
+        os.rename(tmp, path)
+    except OSError as e:
+        raise RuntimeFailure(f"--pid-file {path}: {e.strerror}") from None

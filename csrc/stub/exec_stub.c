@@ -7,7 +7,8 @@
  * argv: ["ociruntime-exec", report_fd, path, arg0, arg1, ...]; the environment passes
  * through. Called any other way (as a script's interpreter), it exits 127.
  * report_fd becomes close-on-exec (EOF tells the runtime the program started);
- * if execve fails, "error exec: errno N" is written to it. */
+ * if execve fails, "error exec PATH: errno N" is written to it (the runtime words
+ * the errno: ociruntime/spawn.py init_error). */
 #define SYS_write 1
 #define SYS_fcntl 72
 #define SYS_execve 59
@@ -24,8 +25,8 @@ __attribute__((used)) void stub_main(long *sp)
     char **argv = (char **) (sp + 1);
     char **envp = argv + argc + 1;
     long fd = 0, err;
-    char msg[32] = "error exec: errno ";
-    int i = 18;
+    char msg[4200]; /* not initialised: a freestanding build has no memset to call */
+    int i = 0;
     /* only ociruntime calls it so: run as an interpreter (`#!/proc/self/exe`), refuse */
     const char *marker = "ociruntime-exec";
     for (int k = 0; argc < 3 || argv[0][k] != 0 || marker[k] != 0; k++)
@@ -38,6 +39,12 @@ __attribute__((used)) void stub_main(long *sp)
     }
     sys3(SYS_fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */);
     err = -sys3(SYS_execve, (long) argv[2], (long) (argv + 3), (long) envp);
+    for (const char *p = "error exec "; *p; p++)
+        msg[i++] = *p;
+    for (const char *p = argv[2]; *p && i < 4096; p++)
+        msg[i++] = *p;
+    for (const char *p = ": errno "; *p; p++)
+        msg[i++] = *p;
     if (err >= 100) msg[i++] = '0' + err / 100 % 10;
     if (err >= 10) msg[i++] = '0' + err / 10 % 10;
     msg[i++] = '0' + err % 10;

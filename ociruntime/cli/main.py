@@ -172,6 +172,14 @@ def cmd_features(g, o, args, log, trace):
 
 
 def cmd_exec(g, o, args, log, trace):
+    try:
+        return _exec(g, o, args)
+    except RuntimeFailure as e:
+        e.exit_code = 255  # as runc's: the shim tells a failed exec from the process's own exit code
+        raise
+
+
+def _exec(g, o, args):
     from .. import exec as execmod
     if o["process"]:
         process = execmod.load_process(o["process"])

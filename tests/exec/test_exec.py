@@ -126,7 +126,7 @@ def test_exec_into_a_paused_container_is_refused(runtime, container):
     try:
         before = pids_sharing_pid_ns(container.pid)
         proc = exec_in(runtime, container.id, "true")
-        assert proc.returncode != 0
+        assert proc.returncode == 255  # as runc's: a failed exec, told from the process's own status
         assert proc.stderr.strip().splitlines() == ["ociruntime: cannot exec in a paused container"]
         assert pids_sharing_pid_ns(container.pid) == before
     finally:
@@ -145,7 +145,7 @@ def test_exec_into_a_stopped_container_is_refused(runtime, bundle):
 def test_exec_of_a_missing_command_fails_and_leaves_nothing(runtime, container):
     before = pids_sharing_pid_ns(container.pid)
     proc = exec_in(runtime, container.id, "no-such-command", "arg")
-    assert proc.returncode != 0
+    assert proc.returncode == 255
     assert proc.stderr.strip().splitlines() == [
         'ociruntime: exec: "no-such-command": executable file not found in $PATH']
     assert pids_sharing_pid_ns(container.pid) == before
@@ -183,7 +183,80 @@ def test_bad_exec_flags_are_one_line_errors(runtime, container):
                            (["--cwd", "/no/such/dir"], "chdir to cwd")):
         proc = exec_in(runtime, *flags, container.id, "true")
         lines = proc.stderr.strip().splitlines()
-        assert proc.returncode != 0 and len(lines) == 1 and message in lines[0], (flags, proc.stderr)
+        assert proc.returncode == 255 and len(lines) == 1 and message in lines[0], (flags, proc.stderr)
     assert exec_in(runtime, "nope-" + container.id, "true").stderr.strip() == \
         f"ociruntime: container nope-{container.id} does not exist"
 
+
+
+def test_exec_cap_raises_ambient_where_inheritable_allows(runtime, bundle):
+    """runc 1.1: --cap adds to bounding, effective, permitted and ambient; the kernel
+    keeps an ambient cap only if inheritable has it."""
+    bundle.config["process"]["capabilities"] = {
+        "inheritable": ["CAP_CHOWN", "CAP_SYSLOG"], "permitted": ["CAP_KILL", "CAP_CHOWN"],
+        "effective": ["CAP_KILL"], "bounding": ["CAP_KILL", "CAP_CHOWN", "CAP_SYSLOG"], "ambient": ["CAP_CHOWN"]}
+    c = start_container(runtime, bundle, "sleep", "1000")
+    try:
+        def caps(*flags):
+            proc = exec_in(runtime, *flags, c.id, "cat", "/proc/self/status")
+            assert proc.returncode == 0, proc.stderr
+            fields = status_fields(proc.stdout)
+            return {k: int(fields[k], 16) for k in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
+        chown, kill, syslog, admin = (1 << CAP_NUMBERS[n] for n in ("CAP_CHOWN", "CAP_KILL", "CAP_SYSLOG",
+                                                                      "CAP_SYS_ADMIN"))
+        assert caps() == {"CapInh": chown | syslog, "CapPrm": chown | kill, "CapEff": chown | kill,
+                          "CapBnd": chown | kill | syslog, "CapAmb": chown}
+        assert caps("--cap", "CAP_SYSLOG", "--cap", "CAP_SYS_ADMIN") == {
+            "CapInh": chown | syslog, "CapPrm": chown | kill | syslog | admin,
+            "CapEff": chown | kill | syslog | admin, "CapBnd": chown | kill | syslog | admin,
+            "CapAmb": chown | syslog}
+    finally:
+        runtime("delete", "--force", c.id)
+
+
+def test_exec_pid_file_in_a_missing_directory_fails_and_leaves_nothing(runtime, bundle, container):
+    before = pids_sharing_pid_ns(container.pid)
+    pid_file = os.path.join(bundle.path, "no-such-dir", "exec.pid")
+    for flags in ((), ("--detach",)):
+        proc = exec_in(runtime, *flags, "--pid-file", pid_file, container.id, "sleep", "1000")
+        assert proc.returncode == 255
+        assert proc.stderr.strip().splitlines() == [f"ociruntime: --pid-file {pid_file}: No such file or directory"]
+        assert pids_sharing_pid_ns(container.pid) == before
+
+
+def test_a_program_the_kernel_cannot_exec_names_itself(runtime, bundle, container):
+    """/run.sh is there and executable but its interpreter is not: execve fails with
+    ENOENT; the error names the program (runc: `exec /run.sh: no such file or directory`),
+    with and without a terminal."""
+    with open(os.path.join(bundle.rootfs, "run.sh"), "w") as f:
+        f.write("#!/no/such/interpreter\necho ran\n")
+    os.chmod(os.path.join(bundle.rootfs, "run.sh"), 0o755)
+    before = pids_sharing_pid_ns(container.pid)
+    proc = exec_in(runtime, container.id, "/run.sh")
+    assert proc.returncode == 255
+    assert proc.stderr.strip().splitlines() == ["ociruntime: exec /run.sh: No such file or directory"]
+    sock_path = os.path.join(bundle.path, "console.sock")
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(sock_path)
+        listener.listen(1)
+        proc = subprocess.Popen(runtime.cmd + ["--root", runtime.root, "exec", "--detach", "--tty", "--console-socket",
+                                               sock_path, container.id, "/run.sh"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        master, _ = receive_fd(listener)
+        _, err = proc.communicate(timeout=60)
+        os.close(master)
+    assert proc.returncode == 255
+    assert err.strip().splitlines() == ["ociruntime: exec /run.sh: No such file or directory"]
+    assert pids_sharing_pid_ns(container.pid) == before
+
+
+def test_env_names_appear_once_with_their_last_value_and_an_empty_home_is_filled(runtime, bundle):
+    bundle.config["process"]["env"] = ["PATH=/bin", "HOME=", "ONE=one", "TWO=two", "ONE=three"]
+    c = start_container(runtime, bundle, "sleep", "1000")
+    try:
+        with open(f"/proc/{c.pid}/environ") as f:
+            assert f.read().split("\0")[:-1] == ["PATH=/bin", "HOME=/root", "ONE=three", "TWO=two"]
+        proc = exec_in(runtime, "-e", "TWO=2", "-e", "TWO=22", "-u", "65534", c.id, "cat", "/proc/self/environ")
+        assert proc.stdout.split("\0")[:-1] == ["PATH=/bin", "HOME=/", "ONE=three", "TWO=22"]
+    finally:
+        runtime("delete", "--force", c.id)
