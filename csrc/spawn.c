@@ -184,7 +184,7 @@ static void stage2(struct oci_plan *plan, int listen_fd)
     char exe[4096];
     const char *path;
     int sync_fd = plan->sync_fd;
-    int rootfd = -1;
+    int rootfd = -1, in_cwd;
 
     reset_signals();
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -242,9 +242,12 @@ static void stage2(struct oci_plan *plan, int listen_fd)
         install_seccomp(plan, sync_fd, state);
     oci_drop_bounding(plan);
     oci_default_home(plan);
+    /* as runc: into cwd while still root (a 0700 directory the user may not enter works),
+     * and as the user when root could not (a root-squashed NFS export) */
+    in_cwd = plan->cwd && chdir(plan->cwd) == 0;
     oci_switch_user(plan);
     oci_apply_caps(plan);
-    if (plan->cwd && chdir(plan->cwd) < 0)
+    if (plan->cwd && !in_cwd && chdir(plan->cwd) < 0)
         oci_die_errno(sync_fd, "chdir to cwd (\"%s\") set in config.json", plan->cwd);
     check_cwd_in_root(sync_fd, plan->cwd);
     path = oci_find_executable(plan, exe, sizeof exe);

@@ -3,7 +3,7 @@ import os
 
 from ociruntime.linux import CAP_NUMBERS
 
-from .conftest import output_of, status_fields
+from .conftest import output_of, run_in, status_fields
 
 
 def _mask(names):
@@ -101,3 +101,14 @@ def test_a_missing_cwd_is_created(runtime, bundle):
     bundle.config["process"]["cwd"] = "/work/deep/dir"
     assert output_of(runtime, bundle, "pwd").strip() == "/work/deep/dir"
     assert os.path.isdir(os.path.join(bundle.rootfs, "work/deep/dir"))
+
+
+def test_cwd_only_root_may_enter_is_entered_before_the_user_switch(runtime, bundle):
+    """runc changes directory while still root: a 0700 root directory works as cwd
+    for another user, who then cannot list it."""
+    os.mkdir(os.path.join(bundle.rootfs, "secret"), 0o700)
+    bundle.config["process"]["user"] = {"uid": 1000, "gid": 1000}
+    bundle.config["process"]["cwd"] = "/secret"
+    proc = run_in(runtime, bundle, "sh", "-c", "pwd; id -u; ls . || echo denied", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["/secret", "1000", "denied"]

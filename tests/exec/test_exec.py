@@ -260,3 +260,10 @@ def test_env_names_appear_once_with_their_last_value_and_an_empty_home_is_filled
         assert proc.stdout.split("\0")[:-1] == ["PATH=/bin", "HOME=/", "ONE=three", "TWO=22"]
     finally:
         runtime("delete", "--force", c.id)
+
+
+def test_exec_user_into_a_cwd_only_root_may_enter(runtime, bundle, container):
+    os.mkdir(os.path.join(bundle.rootfs, "secret"), 0o700)
+    proc = exec_in(runtime, "--user", "1000", "--cwd", "/secret", container.id, "sh", "-c", "pwd; ls . || echo denied")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["/secret", "denied"]
