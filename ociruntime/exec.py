@@ -58,7 +58,7 @@ def process_from_flags(base, args, o):
 
 
 def exec_process(root, container_id, process, *, pid_file=None, console_socket=None, detach=False,
-                 preserve_fds=0):
+                 preserve_fds=0, warn=None):
     """Start `process` in the container; returns its exit code (0 when detached)."""
     from .plan import build_exec_plan, set_cgroup_placement
     c = Container.load(root, container_id)
@@ -78,6 +78,8 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         plan = build_exec_plan(config, init_pid, process, console_fd=console.fileno() if console else -1,
                                preserve_fds=preserve_fds)
         set_cgroup_placement(plan, mgr)
+        for warning in plan.warnings if warn else ():
+            warn(warning)
         spawn = Spawn(plan)
         if console:
             console.close()

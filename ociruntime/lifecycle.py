@@ -146,6 +146,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             preserve_fds=preserve_fds, no_pivot=no_pivot,
             cgroup_mounts=_cgroup_mounts(mgr, ns))
         set_cgroup_placement(plan, mgr)
+        for warning in plan.warnings if log else ():
+            log.warning(warning)
         if trace:
             trace("plan")
         spawn = Spawn(plan)

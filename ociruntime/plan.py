@@ -22,6 +22,7 @@ class Plan:
         self.ffi = ffi
         self.c = ffi.new("struct oci_plan *")
         self._keep = []
+        self.warnings = []  # for the command's log: what was left out, and why
 
     def string(self, s):
         if s is None:
@@ -218,14 +219,19 @@ def _set_rootfs(p, config, bundle, ns):
 
 
 def cap_mask(names, where, last_cap):
-    mask = 0
+    """(mask, the names this kernel lacks): as runc, a capability newer than the kernel
+    (above cap_last_cap) is left out with a warning, so that engines' default lists work
+    on older kernels; a name that is no capability at all is refused."""
+    mask, unavailable = 0, []
     for name in names or ():
         num = linux.CAP_NUMBERS.get(name)
         if num is None:
             raise RuntimeFailure(f"config.json: {where}: unknown capability {name!r}")
         if num <= last_cap:
             mask |= 1 << num
-    return mask
+        elif name not in unavailable:
+            unavailable.append(name)
+    return mask, unavailable
 
 
 def _runtime_bounding_set():
@@ -246,7 +252,13 @@ def set_capabilities(p, caps, where="process.capabilities"):
         return
     last = _last_cap()
     sets = ("effective", "permitted", "inheritable", "bounding", "ambient")
-    masks = [cap_mask(caps.get(s), f"{where}.{s}", last) for s in sets]
+    masks, unavailable = [], []
+    for s in sets:
+        mask, names = cap_mask(caps.get(s), f"{where}.{s}", last)
+        masks.append(mask)
+        unavailable += [n for n in names if n not in unavailable]
+    if unavailable:
+        p.warnings.append(f"config.json: {where}: ignoring {', '.join(unavailable)}: not known to this kernel")
     missing = (masks[1] | masks[3]) & ~_runtime_bounding_set()
     if missing:
         names = [linux.CAPABILITIES[i] for i in range(last + 1) if missing >> i & 1]

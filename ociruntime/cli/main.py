@@ -173,13 +173,13 @@ def cmd_features(g, o, args, log, trace):
 
 def cmd_exec(g, o, args, log, trace):
     try:
-        return _exec(g, o, args)
+        return _exec(g, o, args, log)
     except RuntimeFailure as e:
         e.exit_code = 255  # as runc's: the shim tells a failed exec from the process's own exit code
         raise
 
 
-def _exec(g, o, args):
+def _exec(g, o, args, log):
     from .. import exec as execmod
     if o["process"]:
         process = execmod.load_process(o["process"])
@@ -193,7 +193,7 @@ def _exec(g, o, args):
         process = execmod.process_from_flags(base, args[1:], o)
     return execmod.exec_process(g["root"], args[0], process, pid_file=o["pid_file"],
                                 console_socket=o["console_socket"], detach=o["detach"],
-                                preserve_fds=o["preserve_fds"])
+                                preserve_fds=o["preserve_fds"], warn=log.warning)
 
 
 def cmd_pause(g, o, args, log, trace):
