@@ -88,7 +88,7 @@ void oci_drop_bounding(const struct oci_plan *plan);
 void oci_apply_caps(const struct oci_plan *plan);
 
 /* hooks.c */
-void oci_run_hooks(int sync_fd, const char *kind, const struct oci_hook *hooks, int n, const char *state);
+void oci_run_hooks(int sync_fd, const char *kind, const struct oci_hook *hooks, int n, char **envp, const char *state);
 
 /* seccomp.c */
 int oci_seccomp_load(const struct oci_seccomp *sc, int *notify_fd, char *err, int errlen);

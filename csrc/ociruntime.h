@@ -39,7 +39,7 @@ struct oci_rlimit {
 struct oci_hook {
     const char *path;
     char **argv;              /* NULL-terminated; NULL: { path, NULL } */
-    char **envp;              /* NULL-terminated */
+    char **envp;              /* NULL-terminated; NULL: the container process's (runc's in-container hooks) */
     int timeout;              /* seconds, 0: none */
 };
 

@@ -174,7 +174,8 @@ static void wait_for_start(struct oci_plan *plan, int listen_fd, const char *pat
         used += (size_t) n;
     }
     state[used] = '\0';
-    oci_run_hooks(conn, "startContainer", plan->start_container_hooks, plan->n_start_container_hooks, state);
+    oci_run_hooks(conn, "startContainer", plan->start_container_hooks, plan->n_start_container_hooks, plan->envp,
+                  state);
     exec_program(plan, path, conn);
 }
 
@@ -214,7 +215,8 @@ static void stage2(struct oci_plan *plan, int listen_fd)
 
         oci_sync_send(sync_fd, "hooks");
         oci_sync_expect(sync_fd, "state", state, sizeof state);
-        oci_run_hooks(sync_fd, "createContainer", plan->create_container_hooks, plan->n_create_container_hooks, state);
+        oci_run_hooks(sync_fd, "createContainer", plan->create_container_hooks, plan->n_create_container_hooks,
+                      plan->envp, state);
 
         oci_set_uts(plan);
         if (plan->host_mount_ns) {

@@ -23,17 +23,31 @@ def _wait(pid, timeout):
     return os.waitpid(pid, 0)[1]
 
 
+def _output(fd):
+    """What a hook wrote to its stdout or stderr (a memfd: never a pipe it could fill
+    or a daemon it forked could hold open), on one line."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    text = os.read(fd, 4096).decode(errors="replace")
+    os.close(fd)
+    return " ".join(text.split())
+
+
 def run_hook(kind, index, hook, state_json):
-    """Run one hook with the state on its stdin; RuntimeFailure when it fails."""
+    """Run one hook with the state on its stdin; RuntimeFailure when it fails, with what
+    the hook said (its stdout and stderr are kept for that, as runc keeps them)."""
     path = hook["path"]
     env = hook.get("env")
     r, w = os.pipe()
+    out, err = os.memfd_create("hook-stdout"), os.memfd_create("hook-stderr")
     try:
         pid = os.posix_spawn(path, hook.get("args") or [path], os.environ if env is None else
                              dict(e.split("=", 1) for e in env if "=" in e),
-                             file_actions=[(os.POSIX_SPAWN_DUP2, r, 0)],
+                             file_actions=[(os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_DUP2, out, 1),
+                                           (os.POSIX_SPAWN_DUP2, err, 2)],
                              setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
     except OSError as e:
+        os.close(out)
+        os.close(err)
         raise RuntimeFailure(f"{kind} hook #{index} ({path}): {e.strerror}") from None
     finally:
         os.close(r)
@@ -44,12 +58,13 @@ def run_hook(kind, index, hook, state_json):
     finally:
         os.close(w)
     status = _wait(pid, hook.get("timeout", 0))
+    said = "".join(f", {name}: {text}" for name, text in (("stdout", _output(out)), ("stderr", _output(err))) if text)
     if status is None:
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): timed out after {hook['timeout']}s")
+        raise RuntimeFailure(f"{kind} hook #{index} ({path}): timed out after {hook['timeout']}s{said}")
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         what = f"exit status {code}" if code > 0 else f"killed by signal {-code}"
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {what}")
+        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {what}{said}")
 
 
 def run_hooks(kind, hooks, state_json, warn=None):

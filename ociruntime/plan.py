@@ -331,8 +331,8 @@ def set_hooks(p, hooks, kind):
     for i, h in enumerate(items):
         arr[i].path = p.string(h["path"])
         arr[i].argv = p.strings(h.get("args") or [h["path"]])[0]
-        env = h.get("env")
-        arr[i].envp = p.strings(env if env is not None else [f"{k}={v}" for k, v in os.environ.items()])[0]
+        if h.get("env") is not None:  # else the container process's environment, as runc's
+            arr[i].envp = p.strings(h["env"])[0]
         arr[i].timeout = h.get("timeout", 0)
     return arr, len(items)
 

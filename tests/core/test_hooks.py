@@ -165,3 +165,61 @@ def test_a_hook_can_ask_the_runtime_for_the_state(runtime, bundle, tmp_path):
     state = json.loads(out.read_text())
     assert (state["id"], state["status"], state["bundle"]) == (cid, "creating", bundle.path)
     assert proc_state(state["pid"]) in (None, "Z")  # it was the init's pid
+
+
+def test_args0_is_argv0_and_path_is_what_runs(runtime, bundle, tmp_path):
+    """busybox picks its applet by argv[0]: path /bin/busybox with args ["sh", ...] runs sh."""
+    logdir = tmp_path / "hooklog"
+    logdir.mkdir()
+    bundle.config["mounts"].append({"destination": "/hooklog", "type": "bind", "source": str(logdir),
+                                    "options": ["rbind"]})
+    busybox = os.path.realpath(os.path.join(bundle.rootfs, "bin", "busybox"))
+    bundle.config["hooks"] = {
+        k: [{"path": "/bin/busybox" if k == "startContainer" else busybox,
+             "args": ["sh", "-c", f'echo "{k} $0" >> ' + ("/hooklog/log" if k == "startContainer"
+                                                            else str(logdir / "log"))]}] for k in KINDS}
+    bundle.set_args("true")
+    runtime("run", "--bundle", bundle.path, new_id())
+    assert (logdir / "log").read_text().splitlines() == [f"{k} sh" for k in KINDS]
+
+
+@pytest.mark.parametrize("kind", ["prestart", "createRuntime", "createContainer"])
+def test_a_failing_hooks_stderr_is_in_the_error(runtime, bundle, kind):
+    busybox = os.path.realpath(os.path.join(bundle.rootfs, "bin", "busybox"))
+    bundle.config["hooks"] = {kind: [{"path": busybox, "args": ["cat", "/nosuchfile"]}]}
+    bundle.set_args("sleep", "100")
+    rc, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
+    assert rc != 0
+    assert err.splitlines() == [f"ociruntime: {kind} hook #0 ({busybox}): exit status 1, "
+                                "stderr: cat: can't open '/nosuchfile': No such file or directory"], err
+    assert leftovers(runtime, bundle) == {}
+
+
+def test_a_failing_start_container_hooks_output_is_in_the_error(runtime, bundle):
+    bundle.config["hooks"] = {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo said; cat /nosuch"]}]}
+    bundle.set_args("sleep", "100")
+    cid = new_id()
+    assert detached(runtime, "create", "--bundle", bundle.path, cid)[0] == 0
+    res = runtime("start", cid, check=False)
+    assert res.returncode != 0
+    assert res.stderr.splitlines() == ["ociruntime: startContainer hook #0 (/bin/sh): exit status 1, stdout: said, "
+                                       "stderr: cat: can't open '/nosuch': No such file or directory"]
+    runtime("delete", cid)
+
+
+def test_in_container_hooks_without_env_see_the_container_process_environment(runtime, bundle, tmp_path):
+    """As runc: createContainer hooks get process.env (each name once), startContainer
+    hooks the process's final environment (HOME filled in from /etc/passwd)."""
+    logdir = tmp_path / "hooklog"
+    logdir.mkdir()
+    bundle.config["mounts"].append({"destination": "/hooklog", "type": "bind", "source": str(logdir),
+                                    "options": ["rbind"]})
+    bundle.config["process"]["env"] = ["PATH=/bin", "ONE=1", "ONE=2", "HOME="]
+    busybox = os.path.realpath(os.path.join(bundle.rootfs, "bin", "busybox"))
+    bundle.config["hooks"] = {
+        "createContainer": [{"path": busybox, "args": ["cp", "/proc/self/environ", str(logdir / "createContainer")]}],
+        "startContainer": [{"path": "/bin/cp", "args": ["cp", "/proc/self/environ", "/hooklog/startContainer"]}]}
+    bundle.set_args("true")
+    runtime("run", "--bundle", bundle.path, new_id())
+    assert (logdir / "createContainer").read_text().split("\0")[:-1] == ["PATH=/bin", "ONE=2", "HOME="]
+    assert (logdir / "startContainer").read_text().split("\0")[:-1] == ["PATH=/bin", "ONE=2", "HOME=/root"]
