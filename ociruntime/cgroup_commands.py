@@ -93,11 +93,23 @@ def update(root, container_id, change):
     try:
         lin = c.state["config"].setdefault("linux", {})
         merged = _merge(lin.get("resources") or {}, {k: v for k, v in change.items() if k != "devices"})
-        c.cgroup().update({k: v for k, v in merged.items() if k != "devices"})
+        applied = {k: v for k, v in merged.items() if k != "devices"}
+        if change.get("devices"):
+            applied["devices"] = c.state["device_rules"] = _device_rules_after(c.state, lin, change["devices"])
+        c.cgroup().update(applied)
         lin["resources"] = merged
         c.save()
     finally:
         c.close()
+
+
+def _device_rules_after(state, lin, rules):
+    """Every device rule in force, in order, once `rules` apply on top of the current ones
+    (a leading deny-all clears what was allowed): v1 writes them over the current state,
+    v2 builds its filter program from the whole list."""
+    from .cgroups import resources_for_spec
+    current = state.get("device_rules") or resources_for_spec(lin)["devices"]
+    return list(current) + list(rules)
 
 
 def pids(root, container_id):

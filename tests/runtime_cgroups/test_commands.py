@@ -159,3 +159,30 @@ def test_delete_after_a_plain_kill_ends_the_rest_of_the_cgroup(runtime, bundle, 
             os.kill(other, 9)
             wait_for(lambda: reap_orphans() or proc_state(other) is None)
             runtime("delete", cid, check=False)
+
+
+def test_update_device_rules_take_effect_on_a_running_container(runtime, bundle, containers, tmp_path):
+    """A deny-all rule given to `update` clears what create allowed; a later allow applies on top.
+    (runc 1.1.5 on cgroup v1 leaves the old rules in force: the rules given are applied here.)"""
+    import subprocess
+    bundle.config["linux"]["devices"] = [{"path": "/dev/mynull", "type": "c", "major": 1, "minor": 3,
+                                          "fileMode": 0o666}]
+    cid, pid = containers.create("sleep", "100")
+
+    def writes(device):
+        return runtime("exec", cid, "sh", "-c", f"echo x > {device}", check=False,
+                       stdin=subprocess.DEVNULL).returncode == 0
+
+    assert writes("/dev/mynull") and writes("/dev/zero")
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"devices": [{"allow": False, "access": "rwm"}]}))
+    runtime("update", "--resources", str(rules), cid)
+    if V1:
+        assert read_cg(pid, "devices", "devices.list") == ""
+    assert not writes("/dev/mynull") and not writes("/dev/zero")
+    rules.write_text(json.dumps({"devices": [{"allow": True, "type": "c", "major": 1, "minor": 3, "access": "rw"}]}))
+    runtime("update", "--resources", str(rules), cid)
+    if V1:
+        assert read_cg(pid, "devices", "devices.list").split() == ["c", "1:3", "rw"]
+    assert writes("/dev/mynull") and not writes("/dev/zero")
+    runtime("delete", "--force", cid)
