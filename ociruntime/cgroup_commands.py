@@ -151,7 +151,7 @@ def events(root, container_id, stats_once, interval):
     finally:
         c.close()  # not held while streaming: exec, pause, kill, delete must go on meanwhile
     if stats_once:
-        sys.stdout.write(json.dumps(_stats_event(c)) + "\n")
+        sys.stdout.write(json.dumps_compact(_stats_event(c)) + "\n")
         return
     mgr = c.cgroup()
     ooms = mgr.oom_events()
@@ -159,11 +159,11 @@ def events(root, container_id, stats_once, interval):
     while c.init_alive():
         now = time.monotonic()
         if now >= next_stats:
-            sys.stdout.write(json.dumps(_stats_event(c)) + "\n")
+            sys.stdout.write(json.dumps_compact(_stats_event(c)) + "\n")
             next_stats = now + interval
         count = mgr.oom_events()
         if count > ooms:
-            sys.stdout.write(json.dumps({"type": "oom", "id": c.id}) + "\n")
+            sys.stdout.write(json.dumps_compact({"type": "oom", "id": c.id}) + "\n")
             ooms = count
         sys.stdout.flush()
         time.sleep(min(interval, 0.2))

@@ -51,6 +51,7 @@ def _default(obj):
 
 
 _encode = _json.make_encoder(None, _default, _json.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+_encode_compact = _json.make_encoder(None, _default, _json.encode_basestring_ascii, None, ":", ",", False, False, True)
 
 
 def _pretty(obj, indent, level, out):
@@ -78,3 +79,9 @@ def dumps(obj, indent=None):
     out = []
     _pretty(obj, indent, 0, out)
     return "".join(out)
+
+
+def dumps_compact(obj):
+    """No whitespace at all, as Go's encoding/json writes: runc's one-line outputs (list,
+    events, ps) that tools match as text."""
+    return "".join(_encode_compact(obj, 0))

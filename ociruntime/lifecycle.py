@@ -383,7 +383,17 @@ def list_states(root):
     result = []
     for cid in list_ids(root):
         try:
-            result.append(state(root, cid))
-        except RuntimeFailure:
+            result.append(dict(state(root, cid), owner=_owner(os.path.join(root, cid))))
+        except (RuntimeFailure, FileNotFoundError):
             continue
     return result
+
+
+def _owner(state_dir):
+    """Who owns the state dir, by name ("#UID" without one): runc's `list` OWNER."""
+    import pwd
+    uid = os.stat(state_dir).st_uid
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"#{uid}"

@@ -29,10 +29,13 @@ def exit_code(status):
 
 
 def parse_signal(text):
-    """SIGTERM, TERM, 15, RTMIN+3 -> a signal number (runc accepts the same)."""
+    """SIGTERM, TERM, 15, RTMIN+3 -> a signal number (runc accepts the same); 0, the
+    kernel's "may I signal it" probe, only as a number, as runc."""
     t = text.upper()
     if t.isdigit():
         num = int(t)
+        if num == 0:
+            return 0
     else:
         t = t if t.startswith("SIG") else "SIG" + t
         if t.startswith("SIGRTMIN+") and t[9:].isdigit():

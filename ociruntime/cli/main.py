@@ -145,8 +145,8 @@ def cmd_list(g, o, args, log, trace):
         sys.stdout.write("".join(s["id"] + "\n" for s in states))
     elif o["format"] == "json":
         from .. import jsonio as json
-        sys.stdout.write(json.dumps([{k: s[k] for k in ("ociVersion", "id", "pid", "status", "bundle", "rootfs",
-                                                         "created", "owner")} for s in states]) + "\n")
+        sys.stdout.write(json.dumps_compact([{k: s[k] for k in ("ociVersion", "id", "pid", "status", "bundle",
+                                                                 "rootfs", "created", "owner")} for s in states]) + "\n")
     elif o["format"] == "table":
         rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
         rows += [(s["id"], str(s["pid"]), s["status"], s["bundle"], s["created"], s["owner"]) for s in states]
@@ -219,7 +219,7 @@ def cmd_ps(g, o, args, log, trace):
     from .. import cgroup_commands
     pids = cgroup_commands.pids(g["root"], args[0])
     if o["format"] == "json":
-        sys.stdout.write(json.dumps(pids) + "\n")
+        sys.stdout.write(json.dumps_compact(pids) + "\n")
     elif o["format"] == "table":
         sys.stdout.write(cgroup_commands.ps_table(pids, args[1:]))
     else:

@@ -103,9 +103,19 @@ def test_kill_of_a_stopped_container_fails(runtime, bundle):
     cid, pid = created(runtime, bundle, "true")
     runtime("start", cid)
     wait_for(lambda: runtime.state(cid)["status"] == "stopped")
-    res = runtime("kill", cid, "KILL", check=False)
-    assert res.returncode != 0 and "not running" in res.stderr
+    for signal_args in (["KILL"], [], ["0"]):
+        res = runtime("kill", cid, *signal_args, check=False)
+        assert res.returncode != 0 and res.stderr == "ociruntime: container not running\n", signal_args
     runtime("delete", cid)
+
+
+def test_kill_0_probes_a_live_container(runtime, bundle):
+    """runc's `kill ID 0`: the kernel's permission probe, nothing delivered."""
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    runtime("start", cid)
+    assert runtime("kill", cid, "0").returncode == 0
+    assert proc_state(pid) in ("S", "R") and runtime.state(cid)["status"] == "running"
+    runtime("delete", "--force", cid)
 
 
 def test_delete_running_needs_force(runtime, bundle):
@@ -138,8 +148,13 @@ def test_list_formats(runtime, bundle):
     table = runtime("list").stdout.splitlines()
     assert table[0].split() == ["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]
     assert table[1].split()[:4] == [cid, str(pid), "created", bundle.path]
-    listed = json.loads(runtime("list", "--format", "json").stdout)
+    text = runtime("list", "--format", "json").stdout
+    listed = json.loads(text)
     assert [(s["id"], s["pid"], s["status"], s["bundle"]) for s in listed] == [(cid, pid, "created", bundle.path)]
+    # runc's (Go's) compact JSON on one line, which tools match as text; the state dir's owner by name
+    assert text == json.dumps(listed, separators=(",", ":")) + "\n"
+    assert text.startswith('[{"ociVersion":') and listed[0]["owner"] == "root"
+    assert table[1].split()[5] == "root"
     assert runtime("list", "-q").stdout == cid + "\n"
     runtime("delete", "--force", cid)
 

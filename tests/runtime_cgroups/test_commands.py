@@ -117,8 +117,13 @@ def test_ps_lists_the_init_and_an_exec_ed_process(runtime, containers):
 @pytest.mark.cgroupv2
 def test_events_stats_numbers_move_while_busy(runtime, containers):
     cid, pid = containers.create("sh", "-c", "while :; do :; done & exec sleep 100")
-    first = json.loads(runtime("events", "--stats", cid).stdout)
+    text = runtime("events", "--stats", cid).stdout
+    first = json.loads(text)
     assert (first["type"], first["id"]) == ("stats", cid)
+    # runc's compact JSON on one line: tools match '{"type":"stats","id":' as text
+    assert text == json.dumps(first, separators=(",", ":")) + "\n" and text.startswith('{"type":"stats","id":')
+    listed = runtime("ps", "--format", "json", cid).stdout
+    assert pid in json.loads(listed) and listed == json.dumps(json.loads(listed), separators=(",", ":")) + "\n"
     time.sleep(0.3)
     second = json.loads(runtime("events", "--stats", cid).stdout)["data"]
     assert second["cpu"]["usage"]["total"] > first["data"]["cpu"]["usage"]["total"] + 100_000_000   # >0.1 s
