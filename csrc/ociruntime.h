@@ -143,12 +143,16 @@ struct oci_plan {
     int sync_fd;              /* set by oci_spawn: child end of the SOCK_SEQPACKET pair */
     int state_dir_fd;         /* the container's state dir: the start socket is bound in it */
     int exec_only;            /* 1: `exec` into a running container (no rootfs work, no start wait) */
-    int exec_stub_fd;         /* set by oci_spawn: sealed memfd of csrc/stub/exec_stub.c, -1: none */
+    int exec_stub_fd;         /* sealed memfd of csrc/stub/exec_stub.c, -1: none; exec: made by oci_spawn;
+                                 create: received with the state at start (nothing held across the wait) */
 };
 
 /* Fork the runtime's side of a new container (or `exec` process): returns 0 and the
  * first-stage pid and the runtime's end of the sync socket; the init reports on it. */
 int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int errlen);
+/* The exec stub (csrc/stub/exec_stub.c) in a new sealed memfd, close-on-exec; -1: none
+ * (not x86_64). `start` sends it to the waiting init with the state. */
+int oci_exec_stub_memfd(void);
 /* Compile a filter to classic BPF into fd (the runtime caches it: see seccomp.py). */
 int oci_seccomp_export(const struct oci_seccomp *sc, int fd, char *err, int errlen);
 unsigned int oci_seccomp_version(void);

@@ -68,8 +68,10 @@ extern const unsigned int oci_exec_stub_len;
 
 /* The exec stub in a sealed memfd: the container's program is exec'd by it, so
  * /proc/self/exe at that execve is the sealed stub, never the runtime's interpreter
- * on the host (CVE-2019-5736: `#!/proc/self/exe`). -1 if there is none. */
-static int exec_stub_memfd(void)
+ * on the host (CVE-2019-5736: `#!/proc/self/exe`). -1 if there is none. `exec` makes
+ * it before the fork; `start` hands it to the waiting init, which holds no such fd
+ * across the wait. */
+int oci_exec_stub_memfd(void)
 {
     unsigned int done = 0;
     int fd;
@@ -153,6 +155,23 @@ static void die_on_terminating_signals(void)
         signal(sigs[i], exit_on_signal);
 }
 
+/* One read of the start connection; an fd riding on it (the exec stub: oci_exec_stub_memfd)
+ * becomes the plan's. A seccomp profile may refuse recvmsg: then a plain read. */
+static ssize_t read_start(struct oci_plan *plan, int conn, char *buf, size_t len)
+{
+    union { struct cmsghdr h; char space[CMSG_SPACE(sizeof(int))]; } u;
+    struct iovec iov = { .iov_base = buf, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.space, .msg_controllen = sizeof u.space };
+    struct cmsghdr *c;
+    ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && (errno == EPERM || errno == ENOSYS || errno == EACCES))
+        return read(conn, buf, len);
+    c = n > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && plan->exec_stub_fd < 0)
+        memcpy(&plan->exec_stub_fd, CMSG_DATA(c), sizeof(int));
+    return n;
+}
+
 static void wait_for_start(struct oci_plan *plan, int listen_fd, const char *path)
 {
     static char state[1 << 16];
@@ -166,7 +185,7 @@ static void wait_for_start(struct oci_plan *plan, int listen_fd, const char *pat
     if (conn < 0)
         _exit(1);
     close(listen_fd);
-    while (used < sizeof state - 1 && (n = read(conn, state + used, sizeof state - 1 - used)) != 0) {
+    while (used < sizeof state - 1 && (n = read_start(plan, conn, state + used, sizeof state - 1 - used)) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -449,7 +468,7 @@ int oci_spawn(struct oci_plan *plan, int *pid_out, int *sync_out, char *err, int
         return -1;
     }
     plan->sync_fd = pair[1];
-    plan->exec_stub_fd = exec_stub_memfd();
+    plan->exec_stub_fd = plan->exec_only ? oci_exec_stub_memfd() : -1;
     pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));

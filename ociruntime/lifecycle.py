@@ -4,6 +4,7 @@ Python decides and records; the C core (ociruntime._core) does everything betwee
 clone() and execve(). The runtime <-> init protocol is in csrc/spawn.c."""
 import _signal as signal
 import os
+import sys
 import time
 
 from . import SPEC_VERSION, jsonio
@@ -227,10 +228,26 @@ def _detach_network(c, record):
     network.detach(c.id, record)
 
 
+def _send_with_exec_stub(sock, data):
+    """data, with the sealed exec stub (csrc/spawn.c oci_exec_stub_memfd) riding on its
+    first bytes: made now, so the init holds no such fd while it waits for start."""
+    import _socket
+    from ._core import lib
+    stub = lib.oci_exec_stub_memfd()
+    if stub < 0:
+        sock.sendall(data)
+        return
+    try:
+        sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, stub.to_bytes(4, sys.byteorder))])
+    finally:
+        os.close(stub)
+    sock.sendall(data[sent:])
+
+
 def _release_init(c):
     """Connect to the waiting init's start socket (csrc/spawn.c wait_for_start) and hand
-    it the state for startContainer hooks; it closes the connection by exec'ing (its
-    end is close-on-exec), or answers "error ..." first."""
+    it the state for startContainer hooks, and the exec stub; it closes the connection
+    by exec'ing (its end is close-on-exec), or answers "error ..." first."""
     import _socket
     sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
     try:
@@ -241,7 +258,7 @@ def _release_init(c):
         raise RuntimeFailure(f"the container's init is gone: {e.strerror}") from None
     try:
         os.unlink(START_SOCKET, dir_fd=c.dir_fd)
-        sock.sendall(_state_json(c, "created").encode())
+        _send_with_exec_stub(sock, _state_json(c, "created").encode())
         sock.shutdown(_socket.SHUT_WR)
         reply = b""
         while chunk := sock.recv(4096):
