@@ -167,3 +167,10 @@ def test_what_needs_a_mount_namespace_of_its_own(runtime, bundle, field, value):
     bundle.save()
     fails_cleanly(runtime, bundle, *create(runtime, bundle),
                   expect=f"linux.{field}: needs a mount namespace of the container's own")
+
+
+def test_pid_file_in_a_missing_directory(runtime, bundle):
+    pid_file = os.path.join(bundle.path, "no-such-dir", "init.pid")
+    bundle.set_args("sleep", "100")
+    fails_cleanly(runtime, bundle, *create(runtime, bundle, "--pid-file", pid_file),
+                  expect=f"--pid-file {pid_file}: No such file or directory")
