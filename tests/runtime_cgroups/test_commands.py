@@ -166,6 +166,7 @@ def test_delete_after_a_plain_kill_ends_the_rest_of_the_cgroup(runtime, bundle, 
             runtime("delete", cid, check=False)
 
 
+@pytest.mark.cgroupv2
 def test_update_device_rules_take_effect_on_a_running_container(runtime, bundle, containers, tmp_path):
     """A deny-all rule given to `update` clears what create allowed; a later allow applies on top.
     (runc 1.1.5 on cgroup v1 leaves the old rules in force: the rules given are applied here.)"""
