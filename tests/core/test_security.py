@@ -70,6 +70,19 @@ def test_proc_or_sys_through_a_symlink_is_refused(runtime, bundle, tmp_path, whe
     assert _kernel_fs_mounted_at(str(tmp_path)) == []
 
 
+def test_a_symlink_above_a_proc_mount_resolves_inside_the_rootfs(runtime, bundle, tmp_path):
+    """Only the last component must be a real directory: a symlink on the way is followed
+    as if the rootfs were "/", never to the host."""
+    host = tmp_path / "host-target"
+    host.mkdir()
+    os.symlink(str(host), os.path.join(bundle.rootfs, "sub"))
+    bundle.config["mounts"].append({"destination": "/sub/proc", "type": "proc", "source": "proc"})
+    out = output_of(runtime, bundle, "stat", "-f", "-c", "%T", str(host) + "/proc")
+    assert out.split() == ["proc"]
+    assert os.listdir(host) == [] and _kernel_fs_mounted_at(str(tmp_path)) == []
+    assert os.path.isdir(os.path.join(bundle.rootfs, str(host).lstrip("/"), "proc"))
+
+
 def test_proc_on_a_file_is_refused(runtime, bundle):
     os.rmdir(os.path.join(bundle.rootfs, "proc"))
     open(os.path.join(bundle.rootfs, "proc"), "w").close()
