@@ -80,18 +80,18 @@ def _plumb(network, container_id, endpoint, netns_fd, default_route):
     prefixlen = ipaddress.IPv4Network(network["subnet"]).prefixlen
     tag = rule_tag_for_endpoint(network["id"], container_id)
     sysctl.enable_forwarding()
-    with links.host_netlink() as ipr:
+    with links.host_netlink() as nl:
         try:
-            links.ensure_bridge(ipr, network["bridge"], network["gateway"], prefixlen)
-            ifname = links.plumb(ipr, netns_fd, network["bridge"], endpoint["veth"], endpoint["ip"],
+            links.ensure_bridge(nl, network["bridge"], network["gateway"], prefixlen)
+            ifname = links.plumb(nl, netns_fd, network["bridge"], endpoint["veth"], endpoint["ip"],
                                  prefixlen, network["gateway"], default_route)
             net_tag = rule_tag_for_network(network["id"])
             firewall.add(firewall.network_rules(network, net_tag), tag_present=net_tag)
             firewall.add(firewall.port_rules(endpoint["ip"], endpoint["ports"], tag))
         except BaseException:
             firewall.remove_tagged(tag)
-            links.delete_link(ipr, endpoint["veth"])
-            _retire_if_idle(ipr, network)
+            links.delete_link(nl, endpoint["veth"])
+            _retire_if_idle(nl, network)
             raise
     return ifname
 
@@ -99,16 +99,16 @@ def _plumb(network, container_id, endpoint, netns_fd, default_route):
 def _tear_down(joined, container_id):
     from ociruntime.network import links
 
-    with links.host_netlink() as ipr:
+    with links.host_netlink() as nl:
         for network in joined:
             endpoint = network["endpoints"].pop(container_id)
             firewall.remove_tagged(rule_tag_for_endpoint(network["id"], container_id))
-            links.delete_link(ipr, endpoint["veth"])
-            _retire_if_idle(ipr, network)
+            links.delete_link(nl, endpoint["veth"])
+            _retire_if_idle(nl, network)
             store.save(network)
 
 
-def _retire_if_idle(ipr, network):
+def _retire_if_idle(nl, network):
     """A network without containers keeps no bridge and no rules; no containers anywhere, no table."""
     from ociruntime.network import links
 
@@ -118,7 +118,7 @@ def _retire_if_idle(ipr, network):
         firewall.remove_tagged(rule_tag_for_network(network["id"]))
     else:
         firewall.remove_table()
-    links.delete_link(ipr, network["bridge"])
+    links.delete_link(nl, network["bridge"])
 
 
 def _release_stale_endpoints():
