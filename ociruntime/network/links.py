@@ -1,9 +1,8 @@
 """Kernel links over rtnetlink: the bridge, and veth pairs into containers.
 
-Each call is one libnl-route-3 request made by the _rtnl extension (csrc/rtnl/), which only a
+Each call is one libnl-route-3 request made by the _netlink extension (csrc/netlink/), which only a
 networked container loads: pyroute2 used to cost ~150 ms to import here.
 """
-import contextlib
 import os
 
 from ociruntime.errors import RuntimeFailure
@@ -16,7 +15,8 @@ class Netlink:
     """One NETLINK_ROUTE socket, in the namespace it was opened in."""
 
     def __init__(self, netns_fd=-1):
-        from ociruntime._rtnl import ffi, lib
+        self._sock = None
+        from ociruntime._netlink import ffi, lib
         self._ffi, self._lib = ffi, lib
         self._sock = lib.oci_rtnl_open(netns_fd)
         if self._sock == ffi.NULL:
@@ -36,28 +36,24 @@ class Netlink:
             raise RuntimeFailure(f"{what}: {self._ffi.string(self._lib.oci_rtnl_strerror(result)).decode()}")
         return result
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def index(self, ifname):
         """The interface's ifindex, or None where it does not exist."""
         return self.call(f"looking up {ifname}", "link_index", ifname.encode()) or None
 
 
-@contextlib.contextmanager
 def host_netlink():
-    nl = Netlink()
-    try:
-        yield nl
-    finally:
-        nl.close()
+    return Netlink()
 
 
-@contextlib.contextmanager
 def container_netlink(netns_fd):
     """A netlink socket living in the container's namespace (opened there, used from here)."""
-    nl = Netlink(netns_fd)
-    try:
-        yield nl
-    finally:
-        nl.close()
+    return Netlink(netns_fd)
 
 
 def ensure_bridge(nl, bridge, gateway, prefixlen):

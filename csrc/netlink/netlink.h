@@ -1,8 +1,10 @@
-/* ociruntime._rtnl: the rtnetlink calls bridge networking makes, through libnl-route-3.
- * Read by cc and by CFFI's cdef (ociruntime/_build_rtnl.py): plain declarations only.
+/* ociruntime._netlink: the kernel calls bridge networking makes: rtnetlink through
+ * libnl-route-3 (rtnl.c) and nftables through libnftables (nftables.c).
+ * Read by cc and by CFFI's cdef (ociruntime/_build_netlink.py): plain declarations only.
  * A separate extension from _core, loaded only when a container gets a network, so no
- * other call pays for loading libnl.
+ * other call pays for loading these libraries.
  *
+ * rtnetlink:
  * Every int-returning call answers 0 (or an ifindex > 0) on success and a negative libnl
  * error code (NLE_*) on failure; oci_rtnl_strerror() names it. Interface indexes are the
  * kernel's ifindex; 0 means "no such interface". */
@@ -30,3 +32,9 @@ int oci_rtnl_bridge_port_hairpin(struct nl_sock *sk, int ifindex);
 int oci_rtnl_addr_add(struct nl_sock *sk, int ifindex, const char *address, int prefixlen);
 /* the IPv4 default route through `gateway` on `ifindex` */
 int oci_rtnl_default_route_add(struct nl_sock *sk, const char *gateway, int ifindex);
+
+/* nftables: run newline-separated nft `commands` as one transaction (json != 0: list output
+ * as JSON with rule handles). Returns nft's status (0 = success); *output and *error are
+ * what nft printed (malloc'd, possibly NULL), to be freed with oci_nft_free. */
+int oci_nft_run(const char *commands, int json, char **output, char **error);
+void oci_nft_free(char *text);

@@ -1,4 +1,4 @@
-/* The rtnetlink calls of bridge networking (rtnl.h), each one libnl request. */
+/* The rtnetlink calls of bridge networking (netlink.h), each one libnl request. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -12,7 +12,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/route.h>
 
-#include "rtnl.h"
+#include "netlink.h"
 
 static struct nl_sock *connect_route_socket(void)
 {
