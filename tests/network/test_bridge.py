@@ -1,5 +1,6 @@
 """Containers on a user network reach each other; the default network works without set-up."""
 import ipaddress
+import socket
 import subprocess
 
 from pyroute2 import IPRoute
@@ -36,6 +37,11 @@ def test_two_containers_on_my_net2_ping_each_other(world):
         ports = [link.get("IFLA_IFNAME") for link in ipr.get_links() if link.get("IFLA_MASTER") == bridge_index]
         assert sorted(ports) == sorted(networks.inspect("my_net2")["endpoints"][c]["veth"] for c in ("first", "second"))
         assert all(len(name) <= 15 for name in ports)
+        # up, and in hairpin mode: a container reaches itself through a published port
+        bridged = {link.get("IFLA_IFNAME"): link for link in ipr.get_links(family=socket.AF_BRIDGE)}
+        for port in ports:
+            assert bridged[port]["flags"] & 1
+            assert bridged[port].get_nested("IFLA_PROTINFO", "IFLA_BRPORT_MODE") == 1
 
     assert world.in_container(first, "ping", "-c", "1", "-W", "2", "177.22.16.8").returncode == 0
     assert world.in_container(second, "ping", "-c", "1", "-W", "2", "177.22.16.2").returncode == 0
