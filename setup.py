@@ -81,7 +81,7 @@ setup(
     python_requires=">=3.11",
     setup_requires=["cffi>=1.15"],
     install_requires=["cffi>=1.15"],
-    cffi_modules=["ociruntime/_build.py:ffibuilder"],
+    cffi_modules=["ociruntime/_build.py:ffibuilder", "ociruntime/_build_netlink.py:ffibuilder"],
     cmdclass={"build_py": BuildPyWithValidator, "develop": DevelopWithLauncher,
               "install_scripts": InstallScriptsWithLauncher},
     entry_points={"console_scripts": ["ociruntime = ociruntime.cli.main:run_command"]},

@@ -59,6 +59,11 @@ def memory_bandwidth(text):
     return rest.startswith("MB:") and "\n" not in rest
 
 
+def any_character(text):
+    """`.{1,}` (annotation keys): one character that is not a newline, anywhere."""
+    return any(ch != "\n" for ch in text)
+
+
 MATCHERS = {
     r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?"
     r"(\+[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$": semver,
@@ -67,4 +72,5 @@ MATCHERS = {
     "^[0-9, -]*$": cpu_list,
     "^[1-9][0-9]*[KMG]B$": hugepage_size,
     "^MB:[^\\n]*$": memory_bandwidth,
+    ".{1,}": any_character,
 }

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 VENV=${OCIRUNTIME_VENV:-/opt/ociruntime}
 export DEBIAN_FRONTEND=noninteractive
 missing=""
-for pkg in python3-venv python3-dev gcc libseccomp-dev busybox-static iproute2 libnftables1 util-linux procps runc crun; do
+for pkg in python3-venv python3-dev gcc libseccomp-dev libnl-3-dev libnl-route-3-dev libnftables-dev busybox-static iproute2 nftables util-linux procps runc crun; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then

@@ -154,3 +154,24 @@ def test_ctrl_c_deletes_containers_cgroups_and_temp_dir(tmp_path):
     assert not any(os.path.exists(d) for d in own_cgroup_dirs(parent))
     assert not is_sleep(sleeper)
     assert not os.path.exists(tmp_path / "out" / "startup.json")
+
+
+def _host_links():
+    return sorted(subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True)
+                  .stdout.split("\n"))
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/busybox") or not shutil.which("unshare"),
+                    reason="needs root, unshare and /bin/busybox")
+def test_network_bench_measures_in_a_namespace_of_its_own(tmp_path):
+    """bench/network.py: one round gives both kinds' medians, and the host's links are
+    untouched (the bridge and veths lived in the bench's own network namespace)."""
+    before = _host_links()
+    done = subprocess.run([sys.executable, os.path.join(REPO, "bench", "network.py"), "--rounds", "1",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "network.json") as f:
+        medians = json.load(f)["medians_ms"]
+    assert medians["bridge"]["network_phase_ms"] > 0
+    assert all(medians[kind][key] > 0 for kind in ("plain", "bridge") for key in ("create_ms", "delete_ms"))
+    assert _host_links() == before

@@ -11,7 +11,7 @@ The runtime asks for it with OCI annotations in config.json:
                                 `IP:HOST:CONTAINER[/tcp|udp]`, comma-separated.
 
 Without `org.ociruntime.network` nothing happens and nothing heavy is imported:
-call `wants_network(annotations)` first. pyroute2 and libnftables load only inside
+call `wants_network(annotations)` first. libnl and libnftables load only inside
 `attach`/`detach`/`connect`/`disconnect` when there is kernel work to do.
 
 Networks themselves (create/ls/inspect/rm) live in `ociruntime.network.networks`,

@@ -4,22 +4,18 @@ Every change happens under the store lock: the IPAM decision, the kernel plumbin
 the saved state move together, and a failure rolls the kernel back before the lock is
 released, so a refused or failed request leaves no veth, address, rule or state behind.
 """
-import ipaddress
 import os
-import re
 
 from ociruntime.errors import RuntimeFailure
+from ociruntime.state import check_id
 from ociruntime.network import firewall, ipam, netns, networks, store, sysctl
 from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
 from ociruntime.network.ports import ports_clash
 
-CONTAINER_ID = re.compile(r"^[A-Za-z0-9_.+-]+$")  # what the runtime accepts (state.check_id)
-
 
 def join(name, container_id, pid, wanted_ip, ports, default_route):
     """Put the container (init `pid`) on network `name`; return the saved endpoint."""
-    if not CONTAINER_ID.match(container_id):
-        raise RuntimeFailure(f"invalid container id {container_id!r}")
+    check_id(container_id)
     netns_fd = netns.open_netns(pid)
     try:
         if netns.shares_our_netns(pid):
@@ -77,21 +73,20 @@ def _check_ports_free(ports):
 def _plumb(network, container_id, endpoint, netns_fd, default_route):
     from ociruntime.network import links
 
-    prefixlen = ipaddress.IPv4Network(network["subnet"]).prefixlen
+    prefixlen = ipam.prefix_length(network["subnet"])
     tag = rule_tag_for_endpoint(network["id"], container_id)
     sysctl.enable_forwarding()
-    with links.host_netlink() as ipr:
+    with links.host_netlink() as nl:
         try:
-            links.ensure_bridge(ipr, network["bridge"], network["gateway"], prefixlen)
-            ifname = links.plumb(ipr, netns_fd, network["bridge"], endpoint["veth"], endpoint["ip"],
+            links.ensure_bridge(nl, network["bridge"], network["gateway"], prefixlen)
+            ifname = links.plumb(nl, netns_fd, network["bridge"], endpoint["veth"], endpoint["ip"],
                                  prefixlen, network["gateway"], default_route)
             net_tag = rule_tag_for_network(network["id"])
-            firewall.add(firewall.network_rules(network, net_tag), tag_present=net_tag)
-            firewall.add(firewall.port_rules(endpoint["ip"], endpoint["ports"], tag))
+            firewall.add(firewall.network_rules(network, net_tag), net_tag,
+                         firewall.port_rules(endpoint["ip"], endpoint["ports"], tag))
         except BaseException:
-            firewall.remove_tagged(tag)
-            links.delete_link(ipr, endpoint["veth"])
-            _retire_if_idle(ipr, network)
+            links.delete_link(nl, endpoint["veth"])
+            _remove_rules_and_idle_bridge(nl, network, tag)
             raise
     return ifname
 
@@ -99,26 +94,25 @@ def _plumb(network, container_id, endpoint, netns_fd, default_route):
 def _tear_down(joined, container_id):
     from ociruntime.network import links
 
-    with links.host_netlink() as ipr:
+    with links.host_netlink() as nl:
         for network in joined:
             endpoint = network["endpoints"].pop(container_id)
-            firewall.remove_tagged(rule_tag_for_endpoint(network["id"], container_id))
-            links.delete_link(ipr, endpoint["veth"])
-            _retire_if_idle(ipr, network)
+            links.delete_link(nl, endpoint["veth"])
+            _remove_rules_and_idle_bridge(nl, network, rule_tag_for_endpoint(network["id"], container_id))
             store.save(network)
 
 
-def _retire_if_idle(ipr, network):
-    """A network without containers keeps no bridge and no rules; no containers anywhere, no table."""
+def _remove_rules_and_idle_bridge(nl, network, endpoint_tag):
+    """The endpoint's rules go; a network without containers keeps no bridge and no rules
+    either, and with no containers anywhere there is no table."""
     from ociruntime.network import links
 
     if network["endpoints"]:
+        firewall.remove([endpoint_tag])
         return
-    if any(n["endpoints"] for n in store.load_all() if n["name"] != network["name"]):
-        firewall.remove_tagged(rule_tag_for_network(network["id"]))
-    else:
-        firewall.remove_table()
-    links.delete_link(ipr, network["bridge"])
+    others_busy = any(n["endpoints"] for n in store.load_all() if n["name"] != network["name"])
+    firewall.remove([endpoint_tag, rule_tag_for_network(network["id"])], drop_table=not others_busy)
+    links.delete_link(nl, network["bridge"])
 
 
 def _release_stale_endpoints():

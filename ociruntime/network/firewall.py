@@ -16,17 +16,10 @@ add rule {TABLE} output fib daddr type local jump published
 """
 
 
-def _rules():
-    return [obj["rule"] for obj in nftables.list_objects(f"list table {TABLE}") if "rule" in obj]
-
-
-def table_exists():
-    return any("table" in obj for obj in nftables.list_objects(f"list table {TABLE}"))
-
-
-def _ensure_table():
-    if not table_exists():
-        nftables.run(SKELETON)
+def _listing():
+    """(whether the table exists, its rules), from one listing."""
+    objects = nftables.list_objects(f"list table {TABLE}")
+    return any("table" in obj for obj in objects), [obj["rule"] for obj in objects if "rule" in obj]
 
 
 def network_rules(network, tag):
@@ -55,22 +48,27 @@ def port_rules(container_ip, ports, tag):
     return rules
 
 
-def add(rules, tag_present=None):
-    """Add `rules` (creating the table if needed); skip them if `tag_present` is already there."""
-    _ensure_table()
-    if tag_present is not None and any(r.get("comment") == tag_present for r in _rules()):
+def add(network_rules, network_tag, endpoint_rules):
+    """In one transaction: the table if missing, the network's rules unless its tag is already
+    there (another container of the network put them), and the endpoint's rules."""
+    exists, rules = _listing()
+    text = "" if exists else SKELETON
+    if not any(r.get("comment") == network_tag for r in rules):
+        text += "".join(rule + "\n" for rule in network_rules)
+    text += "".join(rule + "\n" for rule in endpoint_rules)
+    if text:
+        nftables.run(text)
+
+
+def remove(tags, drop_table=False):
+    """In one transaction: delete every rule carrying one of `tags`, or the whole table
+    (missing table or rules: nothing to do)."""
+    exists, rules = _listing()
+    if not exists:
         return
-    if rules:
-        nftables.run("\n".join(rules) + "\n")
-
-
-def remove_tagged(*tags):
-    """Delete every rule carrying one of `tags` (missing table or rules: nothing to do)."""
-    doomed = [r for r in _rules() if r.get("comment") in tags]
+    if drop_table:
+        nftables.run(f"delete table {TABLE}\n")
+        return
+    doomed = [r for r in rules if r.get("comment") in tags]
     if doomed:
         nftables.run("".join(f"delete rule {TABLE} {r['chain']} handle {r['handle']}\n" for r in doomed))
-
-
-def remove_table():
-    if table_exists():
-        nftables.run(f"delete table {TABLE}\n")

@@ -3,14 +3,11 @@
 setns(CLONE_NEWNET) changes just the calling thread, so other threads are unaffected; a
 netlink or inet socket opened inside keeps that namespace after we switch back.
 """
-import contextlib
-import ctypes
 import os
 
 from ociruntime.errors import RuntimeFailure
 
 CLONE_NEWNET = 0x40000000
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def open_netns(pid):
@@ -34,20 +31,28 @@ def shares_our_netns(pid):
 
 
 def _setns(fd):
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
+    import ctypes  # only `none` networking and tests come here: ~2 ms of import
+    if ctypes.CDLL(None, use_errno=True).setns(fd, CLONE_NEWNET) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, os.strerror(errno))
 
 
-@contextlib.contextmanager
-def entered(netns_fd):
-    """Switch this thread into `netns_fd` for the block, then back."""
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        _setns(netns_fd)
+class entered:
+    """`with entered(netns_fd):` switches this thread into `netns_fd` for the block, then back."""
+
+    def __init__(self, netns_fd):
+        self._target = netns_fd
+
+    def __enter__(self):
+        self._home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
         try:
-            yield
+            _setns(self._target)
+        except BaseException:
+            os.close(self._home)
+            raise
+
+    def __exit__(self, *exc):
+        try:
+            _setns(self._home)
         finally:
-            _setns(home)
-    finally:
-        os.close(home)
+            os.close(self._home)

@@ -1,6 +1,6 @@
 """Network objects: create, list, inspect, remove; the default `bridge` network appears lazily."""
-import datetime
-import secrets
+import os
+import time
 
 from ociruntime.errors import RuntimeFailure
 from ociruntime.network import ipam, store
@@ -12,7 +12,7 @@ DEFAULT_GATEWAY = "10.88.0.1"
 
 
 def _new_network(name, subnet, gateway, ip_range, bridge=None):
-    network_id = secrets.token_hex(32)
+    network_id = os.urandom(32).hex()
     return {
         "name": name,
         "id": network_id,
@@ -21,7 +21,7 @@ def _new_network(name, subnet, gateway, ip_range, bridge=None):
         "gateway": gateway,
         "ip_range": ip_range,
         "bridge": bridge or bridge_name(network_id),
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
         "endpoints": {},
     }
 

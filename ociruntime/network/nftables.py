@@ -1,49 +1,20 @@
-"""libnftables through ctypes: run nft command text in one transaction, read JSON listings."""
-import ctypes
-import functools
-import json
-
+"""libnftables (through the _netlink extension): run nft command text in one transaction,
+read JSON listings."""
+from ociruntime import jsonio
 from ociruntime.errors import RuntimeFailure
 
-OUTPUT_HANDLE = 1 << 3
-OUTPUT_JSON = 1 << 4
 
-
-@functools.cache
-def _lib():
-    try:
-        lib = ctypes.CDLL("libnftables.so.1")
-    except OSError as exc:
-        raise RuntimeFailure(f"cannot load libnftables (install libnftables1): {exc}") from None
-    lib.nft_ctx_new.restype = ctypes.c_void_p
-    lib.nft_ctx_new.argtypes = [ctypes.c_uint32]
-    lib.nft_ctx_free.argtypes = [ctypes.c_void_p]
-    lib.nft_ctx_output_set_flags.argtypes = [ctypes.c_void_p, ctypes.c_uint]
-    lib.nft_ctx_buffer_output.argtypes = [ctypes.c_void_p]
-    lib.nft_ctx_buffer_error.argtypes = [ctypes.c_void_p]
-    lib.nft_ctx_get_output_buffer.argtypes = [ctypes.c_void_p]
-    lib.nft_ctx_get_output_buffer.restype = ctypes.c_char_p
-    lib.nft_ctx_get_error_buffer.argtypes = [ctypes.c_void_p]
-    lib.nft_ctx_get_error_buffer.restype = ctypes.c_char_p
-    lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    return lib
-
-
-def _run(commands, flags):
-    lib = _lib()
-    ctx = lib.nft_ctx_new(0)
-    if not ctx:
-        raise RuntimeFailure("nftables: cannot create a context")
-    try:
-        lib.nft_ctx_output_set_flags(ctx, flags)
-        lib.nft_ctx_buffer_output(ctx)
-        lib.nft_ctx_buffer_error(ctx)
-        rc = lib.nft_run_cmd_from_buffer(ctx, commands.encode())
-        output = (lib.nft_ctx_get_output_buffer(ctx) or b"").decode()
-        error = (lib.nft_ctx_get_error_buffer(ctx) or b"").decode()
-    finally:
-        lib.nft_ctx_free(ctx)
-    return rc, output, error
+def _run(commands, as_json):
+    from ociruntime._netlink import ffi, lib
+    output, error = ffi.new("char **"), ffi.new("char **")
+    rc = lib.oci_nft_run(commands.encode(), as_json, output, error)
+    texts = []
+    for buffer in (output, error):
+        texts.append(ffi.string(buffer[0]).decode() if buffer[0] != ffi.NULL else "")
+        lib.oci_nft_free(buffer[0])
+    if rc < 0 and not texts[1]:
+        texts[1] = "cannot create an nftables context"
+    return rc, texts[0], texts[1]
 
 
 def run(commands):
@@ -56,7 +27,7 @@ def run(commands):
 
 def list_objects(command):
     """Run a `list ...` command; return the JSON objects (rules, chains, ...) or [] if absent."""
-    rc, output, _ = _run(command, OUTPUT_JSON | OUTPUT_HANDLE)
+    rc, output, _ = _run(command, 1)
     if rc != 0 or not output.strip():
         return []
-    return json.loads(output)["nftables"]
+    return jsonio.loads(output)["nftables"]

@@ -1,6 +1,4 @@
 """Published-port specs: `[IP:]HOST:CONTAINER[/tcp|udp]`, comma-separated."""
-import ipaddress
-
 from ociruntime.errors import RuntimeFailure
 
 PROTOCOLS = ("tcp", "udp")
@@ -33,10 +31,11 @@ def _parse_port(text, spec):
 
 
 def _parse_ip(text, spec):
-    try:
-        return str(ipaddress.IPv4Address(text))
-    except ValueError:
-        raise RuntimeFailure(f"invalid port spec {spec!r}: {text!r} is not an IPv4 address") from None
+    from ociruntime.network.ipam import parse_address
+
+    if parse_address(text) is None:
+        raise RuntimeFailure(f"invalid port spec {spec!r}: {text!r} is not an IPv4 address")
+    return text
 
 
 def ports_clash(a, b):

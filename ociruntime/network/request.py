@@ -1,6 +1,4 @@
 """Parse and validate a container's network annotations before anything is touched."""
-import ipaddress
-
 from ociruntime.errors import RuntimeFailure
 from ociruntime.network.annotations import IP, MODE_HOST, MODE_NONE, NETWORK, PORTS
 from ociruntime.network.ports import parse_ports
@@ -16,8 +14,8 @@ def parse_request(annotations):
     if name in (MODE_NONE, MODE_HOST) and (ip or ports):
         raise RuntimeFailure(f"network mode {name!r} takes no {IP} or {PORTS}")
     if ip is not None:
-        try:
-            ip = str(ipaddress.IPv4Address(ip))
-        except ValueError:
-            raise RuntimeFailure(f"annotation {IP}: {ip!r} is not an IPv4 address") from None
+        from ociruntime.network.ipam import parse_address
+
+        if parse_address(ip) is None:
+            raise RuntimeFailure(f"annotation {IP}: {ip!r} is not an IPv4 address")
     return name, ip, ports

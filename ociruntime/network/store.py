@@ -4,17 +4,15 @@ They live under /var/lib (not /run) so networks survive a reboot; OCIRUNTIME_NET
 moves them (tests use a temp dir). Every change happens while `locked()` is held, so
 address assignment and port reservation never race between runtime processes.
 """
-import contextlib
 import fcntl
-import json
 import os
-import re
 
+from ociruntime import jsonio
 from ociruntime.errors import RuntimeFailure
 
 DEFAULT_DIR = "/var/lib/ociruntime/networks"
 DIR_ENV = "OCIRUNTIME_NETWORK_DIR"
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_PUNCTUATION = frozenset("_.-")
 
 
 def network_dir():
@@ -22,21 +20,27 @@ def network_dir():
 
 
 def check_name(name):
-    if not NAME_PATTERN.match(name):
+    valid = name[:1].isalnum() and all(ch.isalnum() or ch in NAME_PUNCTUATION for ch in name)
+    if not (valid and name.isascii() and len(name) <= 64):
         raise RuntimeFailure(f"invalid network name {name!r}: want [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters")
 
 
-@contextlib.contextmanager
-def locked():
-    """Hold the store-wide exclusive lock (also between threads: each call opens its own file)."""
-    directory = network_dir()
-    os.makedirs(directory, mode=0o700, exist_ok=True)
-    fd = os.open(os.path.join(directory, ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+class locked:
+    """`with locked():` holds the store-wide exclusive lock (also between threads: each use
+    opens its own file). A class, not contextlib's decorator: that import costs ~1 ms."""
+
+    def __enter__(self):
+        directory = network_dir()
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        self._fd = os.open(os.path.join(directory, ".lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def __exit__(self, *exc):
+        os.close(self._fd)
 
 
 def _path(name):
@@ -48,7 +52,7 @@ def load(name):
     check_name(name)
     try:
         with open(_path(name)) as f:
-            return json.load(f)
+            return jsonio.loads(f.read())
     except FileNotFoundError:
         return None
 
@@ -62,7 +66,7 @@ def load_all():
     for filename in files:
         try:
             with open(os.path.join(network_dir(), filename)) as f:
-                networks.append(json.load(f))
+                networks.append(jsonio.loads(f.read()))
         except FileNotFoundError:
             continue
     return networks
@@ -73,7 +77,7 @@ def save(network):
     path = _path(network["name"])
     tmp = f"{path}.{os.getpid()}.tmp"
     with open(tmp, "w") as f:
-        json.dump(network, f, indent=1, sort_keys=True)
+        f.write(jsonio.dumps(network, indent=1))
         f.flush()
         os.fsync(f.fileno())
     os.rename(tmp, path)

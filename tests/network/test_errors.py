@@ -111,7 +111,7 @@ def test_kernel_failure_midway_is_rolled_back(world):
         assert world.in_container(pid, "ip", *command).returncode == 0
     with world.container_links(pid) as ipr:
         before = link_names(ipr)
-    with pytest.raises(RuntimeFailure, match="configuring eth0 in the container: File exists"):
+    with pytest.raises(RuntimeFailure, match="configuring eth0 in the container: (File|Object) exists"):
         network.attach("clash", pid, {NET: "bridge", f"{NET}.ports": "8082:80"})
     with world.container_links(pid) as ipr:
         assert link_names(ipr) == before and "eth0" not in before

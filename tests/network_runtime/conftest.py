@@ -17,7 +17,7 @@ import uuid
 import pytest
 from pyroute2 import IPRoute
 
-from ociruntime.network import netns, nftables, store
+from ociruntime.network import netns, store
 
 _WORLD_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "network", "conftest.py")
 _spec = importlib.util.spec_from_file_location("network_world", _WORLD_PATH)
@@ -119,7 +119,7 @@ def my_net2(containers):
 
 def nft_rules():
     """(chain, rule text) of every rule in our table, as the kernel lists them."""
-    rules = [o["rule"] for o in nftables.list_objects("list table ip ociruntime") if "rule" in o]
+    rules = [o["rule"] for o in network_world.nft_table() or [] if "rule" in o]
     return sorted((r["chain"], json.dumps(r["expr"], sort_keys=True), r.get("comment", "")) for r in rules)
 
 

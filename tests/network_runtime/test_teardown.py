@@ -5,10 +5,9 @@ import time
 
 import pytest
 
-from ociruntime.network import firewall
 from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
 
-from .conftest import GATEWAY, host_view, on
+from .conftest import GATEWAY, host_view, network_world, on
 
 
 def wait_stopped(containers, cid, timeout=10):
@@ -47,7 +46,7 @@ def test_delete_removes_veth_address_rules_then_bridge_and_table(containers, my_
     view = host_view(containers)
     assert view["links"] == {"lo", world.host_veth}
     assert (bridge, GATEWAY) not in view["addresses"]
-    assert not firewall.table_exists() and view["nft"] == []
+    assert network_world.nft_table() is None and view["nft"] == []
     assert view["endpoints"][my_net2] == []
 
 
@@ -63,7 +62,7 @@ def test_last_container_of_one_network_keeps_the_others_rules(containers, my_net
     assert net_tags[my_net2] not in tags(view) and net_tags["bridge"] in tags(view)
     assert containers.exec(on_default, "ping", "-c1", "-W2", "10.88.0.1").returncode == 0
     containers.delete(on_default, force=True)
-    assert not firewall.table_exists()
+    assert network_world.nft_table() is None
 
 
 @pytest.mark.parametrize("cid", ["_leading-underscore", ".dot+plus", "a" * 120, "b" * 200])
