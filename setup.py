@@ -12,11 +12,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def generate_validator():
-    """ociruntime/_validator.py from spec/: `create` then imports plain Python (no
+    """ociruntime/spec/_validator.py from spec/: `create` then imports plain Python (no
     jsonschema, no compiling the schemas at each call)."""
     sys.path.insert(0, HERE)
-    from ociruntime.schema_codegen import write_validator
-    write_validator(os.path.join(HERE, "spec"), os.path.join(HERE, "ociruntime", "_validator.py"))
+    from ociruntime.codegen.schema import write_validator
+    write_validator(os.path.join(HERE, "spec"), os.path.join(HERE, "ociruntime", "spec", "_validator.py"))
 
 
 class BuildPyWithValidator(build_py):

@@ -100,14 +100,14 @@ def _version():
 
 
 def cmd_create(g, o, args, log, trace):
-    from .. import lifecycle
+    from ..container import lifecycle
     lifecycle.create(g["root"], args[0], o["bundle"], pid_file=o["pid_file"], console_socket=o["console_socket"],
                      no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"], log=log, trace=trace).close()
     return 0
 
 
 def cmd_start(g, o, args, log, trace):
-    from .. import lifecycle
+    from ..container import lifecycle
     lifecycle.start(g["root"], args[0], log.warning)
     return 0
 
@@ -119,27 +119,27 @@ def cmd_run(g, o, args, log, trace):
 
 def cmd_state(g, o, args, log, trace):
     from .. import jsonio as json
-    from .. import lifecycle
+    from ..container import lifecycle
     sys.stdout.write(json.dumps(lifecycle.state(g["root"], args[0]), indent=2) + "\n")
     return 0
 
 
 def cmd_kill(g, o, args, log, trace):
-    from .. import lifecycle
-    from ..signals import parse_signal
+    from ..container import lifecycle
+    from ..container.signals import parse_signal
     sig = parse_signal(args[1] if len(args) > 1 else "SIGTERM")
     lifecycle.kill(g["root"], args[0], sig, o["all"])
     return 0
 
 
 def cmd_delete(g, o, args, log, trace):
-    from .. import lifecycle
+    from ..container import lifecycle
     lifecycle.delete(g["root"], args[0], o["force"], log.warning)
     return 0
 
 
 def cmd_list(g, o, args, log, trace):
-    from .. import lifecycle
+    from ..container import lifecycle
     states = lifecycle.list_states(g["root"])
     if o["quiet"]:
         sys.stdout.write("".join(s["id"] + "\n" for s in states))
@@ -159,26 +159,26 @@ def cmd_list(g, o, args, log, trace):
 
 
 def cmd_spec(g, o, args, log, trace):
-    from ..default_spec import write_default_spec
+    from ..spec.default_spec import write_default_spec
     write_default_spec(o["bundle"], rootless=o["rootless"])
     return 0
 
 
 def cmd_features(g, o, args, log, trace):
     from .. import jsonio as json
-    from ..features import features
+    from ..spec.features import features
     sys.stdout.write(json.dumps(features(), indent=2) + "\n")
     return 0
 
 
 def cmd_exec(g, o, args, log, trace):
-    from .. import exec as execmod
+    from ..container import exec as execmod
     if o["process"]:
         process = execmod.load_process(o["process"])
     elif len(args) < 2:
         raise RuntimeFailure(f"exec: a command is required (usage: {PROG} exec {COMMANDS['exec'].usage})")
     else:
-        from ..state import Container
+        from ..container.state import Container
         c = Container.load(g["root"], args[0])
         base = c.state["config"]["process"]
         c.close()
@@ -189,26 +189,26 @@ def cmd_exec(g, o, args, log, trace):
 
 
 def cmd_pause(g, o, args, log, trace):
-    from .. import cgroup_commands
+    from ..container import cgroup_commands
     cgroup_commands.pause(g["root"], args[0])
     return 0
 
 
 def cmd_resume(g, o, args, log, trace):
-    from .. import cgroup_commands
+    from ..container import cgroup_commands
     cgroup_commands.resume(g["root"], args[0])
     return 0
 
 
 def cmd_update(g, o, args, log, trace):
-    from .. import cgroup_commands
+    from ..container import cgroup_commands
     cgroup_commands.update(g["root"], args[0], cgroup_commands.resources_from_flags(o))
     return 0
 
 
 def cmd_ps(g, o, args, log, trace):
     from .. import jsonio as json
-    from .. import cgroup_commands
+    from ..container import cgroup_commands
     pids = cgroup_commands.pids(g["root"], args[0])
     if o["format"] == "json":
         sys.stdout.write(json.dumps(pids) + "\n")
@@ -220,7 +220,7 @@ def cmd_ps(g, o, args, log, trace):
 
 
 def cmd_events(g, o, args, log, trace):
-    from .. import cgroup_commands
+    from ..container import cgroup_commands
     cgroup_commands.events(g["root"], args[0], o["stats"], cgroup_commands.parse_interval(o["interval"]))
     return 0
 
@@ -259,7 +259,7 @@ def main(argv=None):
             raise RuntimeFailure("--systemd-cgroup is not supported: ociruntime manages cgroups through cgroupfs")
         name, cmd_args = rest[0], rest[1:]
         if name == "network":
-            from ..lifecycle import pid_for_network
+            from ..container.lifecycle import pid_for_network
             from ..network.cli import main as network_main
             return network_main(cmd_args, pid_of=lambda cid: pid_for_network(g["root"], cid))
         return _dispatch(g, name, cmd_args, log)

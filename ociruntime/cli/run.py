@@ -3,14 +3,14 @@ signals, and exit with its status (128+N when killed by signal N), as runc does.
 A tty without --console-socket is proxied to our own terminal, like runc."""
 import os
 
-from .. import lifecycle
-from ..signals import exit_code, forward_signals
+from ..container import lifecycle
+from ..container.signals import exit_code, forward_signals
 
 
 def run(root, container_id, o, log, trace):
     pair = None
     if not o["detach"] and not o["console_socket"]:
-        from ..console import console_pair
+        from ..container.console import console_pair
         pair = console_pair()
     try:
         c = lifecycle.create(root, container_id, o["bundle"], pid_file=o["pid_file"],
@@ -26,7 +26,7 @@ def run(root, container_id, o, log, trace):
     if pair:
         pair[1].close()
         if c.state["config"]["process"].get("terminal"):
-            from ..console import receive_master
+            from ..container.console import receive_master
             master = receive_master(pair[0])
         pair[0].close()
     c.close()
@@ -43,7 +43,7 @@ def run(root, container_id, o, log, trace):
     if o["detach"]:
         return 0
     if master is not None:
-        from ..console import proxy_terminal
+        from ..container.console import proxy_terminal
         proxy_terminal(master)
     status = _reap(pid)
     if trace:

@@ -11,7 +11,7 @@ from ociruntime import jsonio
 from ociruntime.errors import RuntimeFailure
 
 SUPPORTED_MAJOR = 1
-_SOURCE_SPEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "spec")
+_SOURCE_SPEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "spec")
 
 
 def load_config(bundle):
@@ -62,9 +62,9 @@ def _check_version(doc):
 
 def _validator():
     try:
-        import ociruntime._validator as validator
+        import ociruntime.spec._validator as validator
     except ModuleNotFoundError as missing:
-        if missing.name != "ociruntime._validator":
+        if missing.name != "ociruntime.spec._validator":
             raise
         return _validator_from_source_tree()
     return validator
@@ -75,9 +75,9 @@ def _validator_from_source_tree():
     import sys
     import types
 
-    from ociruntime.schema_codegen import validator_source
+    from ociruntime.codegen.schema import validator_source
 
-    module = types.ModuleType("ociruntime._validator")
-    exec(compile(validator_source(_SOURCE_SPEC_DIR), "<ociruntime._validator from spec/>", "exec"), module.__dict__)
+    module = types.ModuleType("ociruntime.spec._validator")
+    exec(compile(validator_source(_SOURCE_SPEC_DIR), "<ociruntime.spec._validator from spec/>", "exec"), module.__dict__)
     sys.modules[module.__name__] = module
     return module

@@ -3,8 +3,8 @@ update, ps, events (runc's behaviour and output shapes)."""
 import sys
 import time
 
-from . import jsonio as json
-from .errors import RuntimeFailure
+from .. import jsonio as json
+from ..errors import RuntimeFailure
 from .state import Container
 
 

@@ -4,8 +4,8 @@ Everything the kernel will be asked happens in C; every decision about what to a
 is made here, where errors can name the config field they come from."""
 import os
 
-from . import linux
-from .errors import RuntimeFailure
+from .. import linux
+from ..errors import RuntimeFailure
 
 DEFAULT_DEVICES = (
     ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7),
@@ -18,7 +18,7 @@ class Plan:
     """A struct oci_plan and every cdata it points to (kept alive with it)."""
 
     def __init__(self):
-        from ._core import ffi
+        from .._core import ffi
         self.ffi = ffi
         self.c = ffi.new("struct oci_plan *")
         self._keep = []

@@ -6,8 +6,8 @@ import _signal as signal
 import os
 import time
 
-from . import SPEC_VERSION, jsonio
-from .errors import RuntimeFailure
+from .. import SPEC_VERSION, jsonio
+from ..errors import RuntimeFailure
 from .state import START_SOCKET, Container, process_start_time, write_pid_file
 
 
@@ -75,7 +75,7 @@ def _require_fields(config):
 def _setup_cgroup(c, config):
     """The container's cgroup; None for a rootless container that may not make one
     (as runc: fine unless linux.resources asks for limits, which then fail)."""
-    from .cgroups import open_manager, resources_for_spec
+    from ..cgroups import open_manager, resources_for_spec
     lin = config.get("linux", {})
     mgr = open_manager(lin.get("cgroupsPath"), c.id)
     try:
@@ -102,8 +102,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
            preserve_fds=0, log=None, trace=None):
     """`create`: the init waits on its start socket when this returns.
     On any failure nothing is left: no process, cgroup, network or state dir."""
-    from .config import load_config
-    from .plan import build_create_plan, host_mount_ns_skips, namespaces, set_cgroup_placement
+    from ..spec.config import load_config
+    from ..spec.plan import build_create_plan, host_mount_ns_skips, namespaces, set_cgroup_placement
     from .console import connect_console_socket
     from .spawn import Spawn
 
@@ -212,7 +212,7 @@ def _attach_network(c, config, ns, pid):
     annotations = config.get("annotations") or {}
     if NETWORK_ANNOTATION not in annotations:
         return None  # `lo` is already up: the init did it (csrc/namespaces.c)
-    from . import network
+    from .. import network
     if annotations[NETWORK_ANNOTATION] != "host" and ("network" not in ns or ns["network"] is not None):
         raise RuntimeFailure(f"config.json: annotations: {NETWORK_ANNOTATION} needs a new network namespace")
     record = network.attach(c.id, pid, annotations)
@@ -221,7 +221,7 @@ def _attach_network(c, config, ns, pid):
 
 
 def _detach_network(c, record):
-    from . import network
+    from .. import network
     network.detach(c.id, record)
 
 

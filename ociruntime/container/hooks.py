@@ -4,7 +4,7 @@ import os
 import _signal as signal
 import select
 
-from .errors import RuntimeFailure
+from ..errors import RuntimeFailure
 
 
 def _wait(pid, timeout):

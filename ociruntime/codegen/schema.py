@@ -122,7 +122,7 @@ _HELPER_DEPENDENCIES = {
 }
 
 _PRELUDE = '''\
-from ociruntime.schema_patterns import MATCHERS as _MATCHERS
+from ociruntime.spec.schema_patterns import MATCHERS as _MATCHERS
 
 
 class SchemaViolation(ValueError):
@@ -429,7 +429,7 @@ class _SchemaCompiler:
         return self.module.constant("RE", f"_Pattern({pattern!r})")
 
 
-def module_source(schemas, origin="ociruntime.schema_codegen"):
+def module_source(schemas, origin="ociruntime.codegen.schema"):
     """Python source of a module defining one public validator per (label, schema, public name)."""
     module = _Module()
     public = []
@@ -446,7 +446,7 @@ def validator_source(spec_dir):
     for filename, public_name in SCHEMAS:
         with open(os.path.join(spec_dir, filename), encoding="utf-8") as f:
             schemas.append((filename, json.load(f), public_name))
-    return module_source(schemas, origin=f"ociruntime.schema_codegen from spec/ ({', '.join(f for f, _ in SCHEMAS)})")
+    return module_source(schemas, origin=f"ociruntime.codegen.schema from spec/ ({', '.join(f for f, _ in SCHEMAS)})")
 
 
 def write_validator(spec_dir, out_path):
@@ -467,5 +467,5 @@ def write_validator(spec_dir, out_path):
 if __name__ == "__main__":
     import sys
     here = os.path.dirname(os.path.abspath(__file__))
-    write_validator(sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, "spec"),
-                    sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "_validator.py"))
+    write_validator(sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, os.pardir, os.pardir, "spec"),
+                    sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, os.pardir, "spec", "_validator.py"))

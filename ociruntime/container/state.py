@@ -4,9 +4,9 @@ import errno
 import fcntl
 import os
 
-from . import jsonio
-from .cgroups import is_frozen_from_state
-from .errors import RuntimeFailure
+from .. import jsonio
+from ..cgroups import is_frozen_from_state
+from ..errors import RuntimeFailure
 
 DEFAULT_ROOT = "/run/ociruntime"
 STATE_FILE = "state.json"
@@ -122,7 +122,7 @@ class Container:
     def cgroup(self):
         if not self.state.get("cgroup"):
             raise RuntimeFailure(f"container {self.id} has no cgroup (a rootless runtime could not create one)")
-        from .cgroups import open_manager_from_state
+        from ..cgroups import open_manager_from_state
         return open_manager_from_state(self.state["cgroup"])
 
     def remove(self):

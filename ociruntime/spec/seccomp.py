@@ -7,8 +7,8 @@ twice become one rule per condition, absent flags mean SECCOMP_FILTER_FLAG_SPEC_
 import errno
 import os
 
-from . import SPEC_VERSION, jsonio
-from .errors import RuntimeFailure
+from .. import SPEC_VERSION, jsonio
+from ..errors import RuntimeFailure
 
 # libseccomp's seccomp.h; ERRNO and TRACE carry errnoRet in their low 16 bits
 ACTIONS = {
@@ -142,7 +142,7 @@ def set_seccomp(p, seccomp):
     if sc.notify:
         if not seccomp.get("listenerPath"):
             raise RuntimeFailure("config.json: linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used")
-        from .console import connect_unix
+        from ..container.console import connect_unix
         listener = connect_unix(seccomp["listenerPath"], "config.json: linux.seccomp.listenerPath")
         p._keep.append(listener)
         sc.listener_fd = listener.fileno()
@@ -160,7 +160,7 @@ CACHE_DIR = "/run/ociruntime-cache/seccomp"
 
 def _filter_key(sc):
     """Everything the compiled filter depends on, libseccomp's version included."""
-    from ._core import ffi, lib
+    from .._core import ffi, lib
     sc = sc[0]
     rules = [(ffi.string(r.name), r.action, [(a.index, a.value, a.value_two, a.op) for a in r.args[0:r.n_args]])
              for r in sc.rules[0:sc.n_rules]]
@@ -169,7 +169,7 @@ def _filter_key(sc):
 
 
 def _compile(sc):
-    from ._core import ffi, lib
+    from .._core import ffi, lib
     import tempfile
     with tempfile.TemporaryFile() as f:
         err = ffi.new("char[]", 512)

@@ -3,10 +3,10 @@ init joined (user first), its cgroup, and the process's user, caps, rlimits,
 NNP and seccomp — the same C path as the init, minus the rootfs work."""
 import os
 
-from . import jsonio
+from .. import jsonio
 
 from .console import connect_console_socket
-from .errors import RuntimeFailure
+from ..errors import RuntimeFailure
 from .signals import exit_code, forward_signals
 from .spawn import Spawn
 from .state import Container
@@ -59,7 +59,7 @@ def process_from_flags(base, args, o):
 def exec_process(root, container_id, process, *, pid_file=None, console_socket=None, detach=False,
                  preserve_fds=0):
     """Start `process` in the container; returns its exit code (0 when detached)."""
-    from .plan import build_exec_plan, set_cgroup_placement
+    from ..spec.plan import build_exec_plan, set_cgroup_placement
     c = Container.load(root, container_id)
     try:
         status = c.status()

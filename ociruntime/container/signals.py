@@ -3,7 +3,7 @@ the container's process gets (runc forwards all but these)."""
 import _signal as signal
 import os
 
-from .errors import RuntimeFailure
+from ..errors import RuntimeFailure
 
 _NOT_FORWARDED = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP}
 

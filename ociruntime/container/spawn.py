@@ -2,7 +2,7 @@
 import os
 import _signal as signal
 
-from .errors import RuntimeFailure
+from ..errors import RuntimeFailure
 
 
 class Spawn:
@@ -10,7 +10,7 @@ class Spawn:
     (stage 1's "pid" always comes before the init's first message)."""
 
     def __init__(self, plan):
-        from ._core import ffi, lib
+        from .._core import ffi, lib
         pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", 512)
         if lib.oci_spawn(plan.c, pid, sync, err, 512) < 0:
             raise RuntimeFailure(ffi.string(err).decode(errors="replace"))
