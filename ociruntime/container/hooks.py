@@ -4,7 +4,7 @@ import os
 import _signal as signal
 import select
 
-from ..errors import RuntimeFailure
+from ..errors import HookError
 
 
 def _wait(pid, timeout):
@@ -24,7 +24,7 @@ def _wait(pid, timeout):
 
 
 def run_hook(kind, index, hook, state_json):
-    """Run one hook with the state on its stdin; RuntimeFailure when it fails."""
+    """Run one hook with the state on its stdin; HookError when it fails."""
     path = hook["path"]
     env = hook.get("env")
     r, w = os.pipe()
@@ -34,7 +34,7 @@ def run_hook(kind, index, hook, state_json):
                              file_actions=[(os.POSIX_SPAWN_DUP2, r, 0)],
                              setsigdef=(signal.SIGPIPE, signal.SIGXFSZ))
     except OSError as e:
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {e.strerror}") from None
+        raise HookError(kind, index, f"{kind} hook #{index} ({path}): {e.strerror}") from None
     finally:
         os.close(r)
     try:
@@ -45,11 +45,11 @@ def run_hook(kind, index, hook, state_json):
         os.close(w)
     status = _wait(pid, hook.get("timeout", 0))
     if status is None:
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): timed out after {hook['timeout']}s")
+        raise HookError(kind, index, f"{kind} hook #{index} ({path}): timed out after {hook['timeout']}s")
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         what = f"exit status {code}" if code > 0 else f"killed by signal {-code}"
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {what}")
+        raise HookError(kind, index, f"{kind} hook #{index} ({path}): {what}")
 
 
 def run_hooks(kind, hooks, state_json, warn=None):
@@ -58,7 +58,7 @@ def run_hooks(kind, hooks, state_json, warn=None):
     for i, hook in enumerate(hooks.get(kind, ())):
         try:
             run_hook(kind, i, hook, state_json)
-        except RuntimeFailure as e:
+        except HookError as e:
             if warn is None:
                 raise
             warn(str(e))

@@ -6,20 +6,16 @@ released, so a refused or failed request leaves no veth, address, rule or state 
 """
 import ipaddress
 import os
-import re
 
+from ociruntime.container.state import check_id
 from ociruntime.errors import RuntimeFailure
 from ociruntime.network import firewall, ipam, netns, networks, store, sysctl
 from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
 from ociruntime.network.ports import ports_clash
 
-CONTAINER_ID = re.compile(r"^[A-Za-z0-9_.+-]+$")  # what the runtime accepts (state.check_id)
-
-
 def join(name, container_id, pid, wanted_ip, ports, default_route):
     """Put the container (init `pid`) on network `name`; return the saved endpoint."""
-    if not CONTAINER_ID.match(container_id):
-        raise RuntimeFailure(f"invalid container id {container_id!r}")
+    check_id(container_id)
     netns_fd = netns.open_netns(pid)
     try:
         if netns.shares_our_netns(pid):

@@ -57,6 +57,15 @@ def read_cgfile(mgr, controller, name):
         return f.read().strip()
 
 
+def join_cgroup(mgr, pid):
+    """Move pid into every hierarchy of mgr's cgroup, where the C stages would join it
+    (mgr.placement(): v1 `tasks` files, the cgroup2 dir)."""
+    tasks, cgroup2_dir = mgr.placement()
+    for path in tasks + ([cgroup2_dir + "/cgroup.procs"] if cgroup2_dir else []):
+        with open(path, "w") as f:
+            f.write(str(pid))
+
+
 class CgroupSandbox:
     """Opens managers for uniquely named `oci-test` cgroups and starts processes inside them."""
 
@@ -72,7 +81,7 @@ class CgroupSandbox:
 
     def spawn(self, mgr, argv, **kwargs):
         """Start argv already inside mgr's cgroup: the child joins before exec, so no race."""
-        proc = subprocess.Popen(argv, preexec_fn=lambda: mgr.add_pid(os.getpid()), **kwargs)
+        proc = subprocess.Popen(argv, preexec_fn=lambda: join_cgroup(mgr, os.getpid()), **kwargs)
         self.procs.append(proc)
         return proc
 
