@@ -27,7 +27,6 @@ from __future__ import annotations
 import os
 
 from . import DEFAULT_ROOT
-from .errors import RuntimeFailure
 
 TYPE_CHECKING = False  # typing and collections.abc cost every CLI call more than the call itself
 if TYPE_CHECKING:
@@ -167,7 +166,10 @@ class Container:
     def wait(self, timeout: float | None = None) -> int | None:
         """Wait until the init exits. Its exit code (128+N when killed by signal N) when
         the init is this process's child (created by this process); otherwise None, as
-        psutil does for processes that are not its children. TimeoutError after timeout s."""
+        psutil does for processes that are not its children. TimeoutError after timeout s.
+
+        The init of a pid namespace exits only once every other process in it is reaped:
+        reap the processes exec'd with detach=True (this process's children) first."""
         from .container.lifecycle import reap_if_child, wait_init
         saved, status = self._saved()
         pid = saved.get("pid", 0)
@@ -179,14 +181,10 @@ class Container:
         """Delete a stopped container and everything it holds (cgroup, network, state);
         force=True kills a live one first and ignores one that is already gone."""
         from .container import lifecycle
-        pid = 0
-        try:
-            pid = self._saved()[0].get("pid", 0)
-        except RuntimeFailure:
-            pass
-        lifecycle.delete(self._root, self.id, force=force, warn=self.runtime.warn)
+        from .container.lifecycle import reap_if_child
+        pid = lifecycle.delete(self._root, self.id, force=force, warn=self.runtime.warn)
         if _is_child(pid):  # the init is dead now: only its zombie is left
-            _reap(pid)
+            reap_if_child(pid)
 
     # -- more processes -------------------------------------------------------------------
 
@@ -194,8 +192,9 @@ class Container:
              pid_file: str | None = None, preserve_fds: int = 0) -> int:
         """Run a process in the running container: a runtime-spec `process` object, or
         a list of args (the container's own process with these args, as `runc exec ID
-        CMD`). Returns its exit code, or its pid with detach=True (then wait for it with
-        os.waitpid: it is this process's child)."""
+        CMD`). Returns its exit code, or its pid with detach=True (then reap it with
+        os.waitpid: it is this process's child, and the container's init cannot finish
+        exiting before it is reaped)."""
         from .container import exec as execmod
         if isinstance(process, list):
             process = execmod.process_with(self.config["process"], process)

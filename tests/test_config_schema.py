@@ -9,7 +9,7 @@ import sys
 
 import jsonschema
 import pytest
-from conftest import SAMPLES
+from support import SAMPLES
 
 from ociruntime.spec.config import _validator as validator_module, load_config
 from ociruntime.errors import RuntimeFailure
@@ -564,7 +564,9 @@ def test_any_1x_version_is_accepted(tmp_path):
 
 
 def _run_python(code, cwd):
-    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60)
+    """`code` on the ociruntime in `cwd`; -S: no site .pth (an editable install's import
+    hook would find modules missing from `cwd` in the installed checkout)."""
+    result = subprocess.run([sys.executable, "-S", "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

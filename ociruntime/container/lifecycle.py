@@ -352,11 +352,13 @@ def destroy(c, warn):
 
 
 def delete(root, container_id, *, force=False, warn=None):
+    """Returns the pid the init had (0: none was recorded, or force and no container):
+    the caller reaps it if it is its child."""
     try:
         c = Container.load(root, container_id)
     except NotFound:
         if force:
-            return
+            return 0
         raise
     try:
         status = c.status()
@@ -367,6 +369,7 @@ def delete(root, container_id, *, force=False, warn=None):
         else:
             _signal_leftovers(c, signal.SIGKILL)
         destroy(c, warn)
+        return c.state.get("pid", 0)
     finally:
         c.close()
 

@@ -5,7 +5,9 @@ import ctypes
 import os
 import subprocess
 
-from .conftest import new_id, output_of
+from support import new_id
+
+from .conftest import output_of
 from .test_lifecycle import created
 
 CAP_SYS_PTRACE = 19

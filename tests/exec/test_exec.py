@@ -6,9 +6,9 @@ import socket
 import subprocess
 
 from ociruntime.linux import CAP_NUMBERS
-from conftest import SAMPLES, read_pty, receive_fd, wait_for
+from support import SAMPLES, read_pty, receive_fd, wait_for
 
-from security.containers import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
+from support import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
 
 NAMESPACES = ("pid", "net", "mnt", "uts", "ipc", "cgroup")
 SAMPLE_PROCESS = os.path.join(SAMPLES, "exec-process.json")

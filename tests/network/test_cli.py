@@ -66,6 +66,6 @@ def test_usage_errors_are_runtime_failures(world):
 def test_importing_the_package_and_checking_annotations_loads_no_netlink_library():
     code = ("import sys, ociruntime.network as n; n.wants_network({}); n.attach('x', 1, {});"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pyroute2', 'ctypes', 'ipaddress', 'json')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": REPO}).stdout
     assert out.strip() == "[]"
