@@ -25,7 +25,7 @@ def wait_until(predicate, what, timeout=FREEZE_TIMEOUT, nudge=None):
 class Manager:
     """One container's cgroup(s). Subclasses provide the driver-specific primitives."""
 
-    version = None
+    version: int | None = None  # 1 or 2 in a driver
 
     def create(self, resources):
         raise NotImplementedError

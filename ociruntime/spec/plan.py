@@ -5,7 +5,7 @@ is made here, where errors can name the config field they come from."""
 import os
 
 from .. import linux
-from ..errors import ConfigError, RuntimeFailure
+from ..errors import ConfigError
 
 DEFAULT_DEVICES = (
     ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7),

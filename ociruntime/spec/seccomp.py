@@ -8,7 +8,7 @@ import errno
 import os
 
 from .. import SPEC_VERSION, jsonio
-from ..errors import ConfigError, RuntimeFailure
+from ..errors import ConfigError
 
 # libseccomp's seccomp.h; ERRNO and TRACE carry errnoRet in their low 16 bits
 ACTIONS = {
