@@ -11,8 +11,8 @@ class Spawn:
 
     def __init__(self, plan):
         from .._core import ffi, lib
-        pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", 512)
-        if lib.oci_spawn(plan.c, pid, sync, err, 512) < 0:
+        pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", lib.OCI_ERR_LEN)
+        if lib.oci_spawn(plan.c, pid, sync, err, lib.OCI_ERR_LEN) < 0:
             raise SpawnError(ffi.string(err).decode(errors="replace"))
         self.stage1 = pid[0]
         self.fd = sync[0]

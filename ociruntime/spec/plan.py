@@ -38,6 +38,11 @@ class Plan:
         self._keep.append(arr)
         return arr, len(items)
 
+    def limit(self, name):
+        """A fixed size of the C side (csrc/ociruntime.h), e.g. OCI_MAX_JOINS."""
+        from .._core import lib
+        return getattr(lib, name)
+
     def array(self, ctype, n):
         arr = self.ffi.new(f"{ctype}[]", max(n, 1))
         self._keep.append(arr)
@@ -90,6 +95,8 @@ def _refuse_without_mount_ns(config):
 def _set_namespaces(p, ns):
     flags = 0
     joins = [(t, path) for t, path in ns.items() if path]
+    if len(joins) > p.limit("OCI_MAX_JOINS"):
+        raise ConfigError("linux.namespaces", f"at most {p.limit('OCI_MAX_JOINS')} namespaces can be joined")
     for t, path in ns.items():
         if not path:
             flags |= linux.NAMESPACES[t]
@@ -269,6 +276,8 @@ def set_process(p, proc, where="process"):
     p.c.uid = user.get("uid", 0)
     p.c.gid = user.get("gid", 0)
     gids = user.get("additionalGids", [])
+    if len(gids) > p.limit("OCI_MAX_GIDS"):
+        raise ConfigError(f"{where}.user.additionalGids", f"at most {p.limit('OCI_MAX_GIDS')} groups, got {len(gids)}")
     p.c.additional_gids = arr = p.array("unsigned int", len(gids))
     for i, g in enumerate(gids):
         arr[i] = g

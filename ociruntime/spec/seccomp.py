@@ -172,8 +172,8 @@ def _compile(sc):
     from .._core import ffi, lib
     import tempfile
     with tempfile.TemporaryFile() as f:
-        err = ffi.new("char[]", 512)
-        if lib.oci_seccomp_export(sc, f.fileno(), err, 512) < 0:
+        err = ffi.new("char[]", lib.OCI_ERR_LEN)
+        if lib.oci_seccomp_export(sc, f.fileno(), err, lib.OCI_ERR_LEN) < 0:
             raise ConfigError("linux.seccomp", ffi.string(err).decode())
         f.seek(0)
         return f.read()

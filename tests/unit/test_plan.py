@@ -88,3 +88,12 @@ def test_exec_plan_joins_the_inits_namespaces_user_first():
     assert [ffi.string(p.joins[i].path).decode() for i in range(p.n_joins)] == [
         "/proc/4242/ns/user", "/proc/4242/ns/pid", "/proc/4242/ns/mnt"]
     assert p.exec_only == 1 and p.state_dir_fd == -1
+
+
+def test_fixed_sizes_of_the_c_side_are_refused_not_truncated(bundle):
+    from ociruntime._core import lib
+    gids = list(range(lib.OCI_MAX_GIDS + 1))
+    with pytest.raises(ConfigError, match=f"at most {lib.OCI_MAX_GIDS} groups, got {len(gids)}") as caught:
+        build(config(process={"args": ["sh"], "user": {"uid": 0, "gid": 0, "additionalGids": gids}}), bundle)
+    assert caught.value.field == "process.user.additionalGids"
+    build(config(process={"args": ["sh"], "user": {"uid": 0, "gid": 0, "additionalGids": gids[:-1]}}), bundle)
