@@ -22,8 +22,6 @@ Failures raise the typed errors of ociruntime.errors (all RuntimeFailure).
 The `ociruntime` command is a thin client of this module (ociruntime/cli/main.py).
 This module imports only what a call needs: the CLI's `state` pays for nothing else.
 """
-from __future__ import annotations
-
 import os
 
 from . import DEFAULT_ROOT
@@ -51,7 +49,7 @@ class Runtime:
     ociruntime.errors.NotFound: container nope does not exist
     """
 
-    def __init__(self, root: str = DEFAULT_ROOT, *, warn: Warn | None = None) -> None:
+    def __init__(self, root: str = DEFAULT_ROOT, *, warn: "Warn | None" = None) -> None:
         """warn(message) receives the warnings of a call that still succeeds (a poststart
         or poststop hook that failed, a config field that is not applied); default: ignored."""
         self.root = root
@@ -60,9 +58,9 @@ class Runtime:
     def __repr__(self) -> str:
         return f"Runtime(root={self.root!r})"
 
-    def create(self, container_id: str, bundle: str, *, pid_file: str | None = None,
-               console_socket: str | None = None, no_pivot: bool = False, preserve_fds: int = 0,
-               trace: Trace | None = None, _console: Any = None) -> Container:
+    def create(self, container_id: str, bundle: str, *, pid_file: "str | None" = None,
+               console_socket: "str | None" = None, no_pivot: bool = False, preserve_fds: int = 0,
+               trace: "Trace | None" = None, _console: "Any" = None) -> "Container":
         """Create a container from an OCI bundle (a directory with config.json): its
         init waits for start(). On failure nothing is left (process, cgroup, network,
         state) and the error says why: ConfigError (with the field), AlreadyExists,
@@ -73,14 +71,14 @@ class Runtime:
                          trace=trace).close()
         return Container(self, container_id)
 
-    def get(self, container_id: str) -> Container:
+    def get(self, container_id: str) -> "Container":
         """The container with this id; NotFound if there is none (StateDamaged if its
         state cannot be read)."""
         c = Container(self, container_id)
         c.state()
         return c
 
-    def list(self) -> list[Container]:
+    def list(self) -> "list[Container]":
         """Every container under the root, by id."""
         from .container.state import list_ids
         return [Container(self, cid) for cid in list_ids(self.root)]
@@ -91,7 +89,7 @@ class Container:
     that the container exists). A context manager: leaving the block deletes the
     container (killing it first), also when the block raised."""
 
-    def __init__(self, runtime: Runtime, container_id: str) -> None:
+    def __init__(self, runtime: "Runtime", container_id: str) -> None:
         self.runtime = runtime
         self.id = container_id
 
@@ -104,7 +102,7 @@ class Container:
     def __hash__(self) -> int:
         return hash((self.runtime.root, self.id))
 
-    def __enter__(self) -> Container:
+    def __enter__(self) -> "Container":
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -116,7 +114,7 @@ class Container:
 
     # -- reading -------------------------------------------------------------------------
 
-    def state(self) -> dict[str, Any]:
+    def state(self) -> "dict[str, Any]":
         """The runtime-spec state (ociVersion, id, status, pid, bundle, annotations) with
         runc's extra fields (rootfs, created, owner); the status read from the kernel."""
         from .container import lifecycle
@@ -133,11 +131,11 @@ class Container:
         return int(self.state()["pid"])
 
     @property
-    def config(self) -> dict[str, Any]:
+    def config(self) -> "dict[str, Any]":
         """The config.json the container was created from (as updated by update())."""
         return dict(self._saved()[0]["config"])
 
-    def _saved(self) -> tuple[dict[str, Any], str]:
+    def _saved(self) -> "tuple[dict[str, Any], str]":
         """(the state as saved, the status now): the saved pid stays after the init
         exits (the public state says 0 then)."""
         from .container.state import Container as StateDir
@@ -154,7 +152,7 @@ class Container:
         from .container import lifecycle
         lifecycle.start(self._root, self.id, warn=self.runtime.warn)
 
-    def kill(self, sig: int | str = "SIGTERM", all: bool = False) -> None:
+    def kill(self, sig: "int | str" = "SIGTERM", all: bool = False) -> None:
         """Send a signal (a number or a name: "KILL", "SIGTERM", "RTMIN+3") to the init,
         or with all=True to every process in the container."""
         from .container import lifecycle
@@ -163,7 +161,7 @@ class Container:
             sig = parse_signal(sig)
         lifecycle.kill(self._root, self.id, sig, all_processes=all)
 
-    def wait(self, timeout: float | None = None) -> int | None:
+    def wait(self, timeout: "float | None" = None) -> "int | None":
         """Wait until the init exits. Its exit code (128+N when killed by signal N) when
         the init is this process's child (created by this process); otherwise None, as
         psutil does for processes that are not its children. TimeoutError after timeout s.
@@ -188,8 +186,8 @@ class Container:
 
     # -- more processes -------------------------------------------------------------------
 
-    def exec(self, process: dict[str, Any] | list[str], *, detach: bool = False, console_socket: str | None = None,
-             pid_file: str | None = None, preserve_fds: int = 0) -> int:
+    def exec(self, process: "dict[str, Any] | list[str]", *, detach: bool = False, console_socket: "str | None" = None,
+             pid_file: "str | None" = None, preserve_fds: int = 0) -> int:
         """Run a process in the running container: a runtime-spec `process` object, or
         a list of args (the container's own process with these args, as `runc exec ID
         CMD`). Returns its exit code, or its pid with detach=True (then reap it with
@@ -202,7 +200,7 @@ class Container:
         return execmod.exec_process(self._root, self.id, process, pid_file=pid_file,
                                     console_socket=console_socket, detach=detach, preserve_fds=preserve_fds)
 
-    def processes(self) -> list[int]:
+    def processes(self) -> "list[int]":
         """Host pids of every process in the container's cgroup (empty once stopped)."""
         from .container import cgroup_commands
         return cgroup_commands.pids(self._root, self.id)
@@ -219,29 +217,29 @@ class Container:
         from .container import cgroup_commands
         cgroup_commands.resume(self._root, self.id)
 
-    def update(self, resources: dict[str, Any]) -> None:
+    def update(self, resources: "dict[str, Any]") -> None:
         """Change live limits: a runtime-spec linux.resources object, merged into the
         current one ({"memory": {"limit": 96 << 20}, "pids": {"limit": 50}})."""
         from .container import cgroup_commands
         cgroup_commands.update(self._root, self.id, resources)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> "dict[str, Any]":
         """Resource usage now: runc's `events --stats` event, {"type": "stats", "id",
         "data": {"cpu", "memory", "pids", "blkio", "hugetlb", ...}}."""
         from .container import cgroup_commands
         return cgroup_commands.stats(self._root, self.id)
 
-    def events(self, interval: float = 5.0) -> Iterator[dict[str, Any]]:
+    def events(self, interval: float = 5.0) -> "Iterator[dict[str, Any]]":
         """Yield a stats event every `interval` seconds and an {"type": "oom"} event as
         each OOM kill happens, until the container stops."""
         from .container import cgroup_commands
         return cgroup_commands.events(self._root, self.id, interval)
 
 
-def run(bundle: str, container_id: str | None = None, *, root: str = DEFAULT_ROOT, detach: bool = False,
-        keep: bool = False, pid_file: str | None = None, console_socket: str | None = None,
+def run(bundle: str, container_id: "str | None" = None, *, root: str = DEFAULT_ROOT, detach: bool = False,
+        keep: bool = False, pid_file: "str | None" = None, console_socket: "str | None" = None,
         no_pivot: bool = False, preserve_fds: int = 0, forward_signals: bool = False,
-        warn: Warn | None = None, trace: Trace | None = None) -> int:
+        warn: "Warn | None" = None, trace: "Trace | None" = None) -> int:
     """Create and start a container from `bundle`, then (unless detach) wait for it
     and delete it (unless keep); returns its exit code (128+N when killed by signal N;
     0 when detached). A config that asks for a terminal without a console_socket gets
