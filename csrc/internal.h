@@ -47,7 +47,6 @@ int oci_sync_recv(int fd, char *buf, int len);
 void oci_sync_expect(int fd, const char *want, char *payload, int len);
 
 /* namespaces.c */
-#define OCI_MAX_JOINS 16
 void oci_open_namespaces(const struct oci_plan *plan, int *fds);
 void oci_join_namespaces(const struct oci_plan *plan, int *fds, int only_user);
 void oci_setup_time_offsets(const struct oci_plan *plan);

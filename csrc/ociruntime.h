@@ -5,6 +5,15 @@
  * CFFI's cdef (ociruntime/_build.py), so it holds only declarations CFFI
  * can parse: no preprocessor lines, no macros. */
 
+/* Fixed sizes, one definition for C and for Python (lib.OCI_MAX_JOINS, ...): the plan
+ * builder refuses a config over a limit with an error naming the field, so C never
+ * truncates. An enum, not #define: CFFI's cdef reads this file too. */
+enum {
+    OCI_MAX_JOINS = 16,       /* namespaces joined (by path, or every one for exec) */
+    OCI_MAX_GIDS = 256,       /* process.user.additionalGids */
+    OCI_ERR_LEN = 512         /* the error buffer oci_spawn and oci_seccomp_export fill */
+};
+
 struct oci_join_ns {
     int type;                 /* CLONE_NEW* flag */
     const char *path;         /* /proc/PID/ns/X or a bind-mounted ns file */

@@ -30,8 +30,8 @@ void oci_apply_process_attrs(const struct oci_plan *plan)
 
 void oci_switch_user(const struct oci_plan *plan)
 {
-    gid_t gids[256] = { 0 };
-    int n = plan->n_additional_gids < 256 ? plan->n_additional_gids : 256;
+    gid_t gids[OCI_MAX_GIDS] = { 0 };
+    int n = plan->n_additional_gids < OCI_MAX_GIDS ? plan->n_additional_gids : OCI_MAX_GIDS;
     for (int i = 0; i < n; i++)
         gids[i] = plan->additional_gids[i];
     /* in a user namespace with setgroups "deny" only an empty list is refused: fine */

@@ -39,8 +39,3 @@ class Log:
     def warning(self, msg):
         self._write("warning", msg)
         sys.stderr.write(f"ociruntime: warning: {msg}\n")
-
-    def debug(self, msg):
-        if self.debug_enabled:
-            self._write("debug", msg)
-            sys.stderr.write(f"ociruntime: debug: {msg}\n")

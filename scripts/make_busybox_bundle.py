@@ -13,7 +13,7 @@ HELLO = ["sh", "-c", "echo hello from $(hostname): pid $$, uid $(id -u), $(ls /p
 
 
 def make_bundle(bundle, args=None, busybox=None):
-    from ociruntime.default_spec import default_spec
+    from ociruntime.spec.default_spec import default_spec
     busybox = busybox or shutil.which("busybox") or "/bin/busybox"
     rootfs = os.path.join(bundle, "rootfs")
     for d in ("bin", "proc", "sys", "dev", "etc", "tmp", "root"):

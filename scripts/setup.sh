@@ -17,6 +17,7 @@ fi
 [ -x "$VENV/bin/python" ] || /usr/bin/python3 -m venv "$VENV"
 "$VENV/bin/pip" install -q --disable-pip-version-check "cffi>=1.15" "setuptools<70" wheel pytest jsonschema "pyroute2==0.9.7"
 "$VENV/bin/pip" install -q --disable-pip-version-check --no-build-isolation -e .
+"$VENV/bin/python" -m ociruntime.cli.launcher "$VENV/bin/ociruntime" >/dev/null  # the fast launcher (-IS)
 ln -sf "$VENV/bin/ociruntime" /usr/local/bin/ociruntime
 demo=${OCIRUNTIME_DEMO:-/tmp/ociruntime-demo}
 rm -rf "$demo"

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from support import own_cgroup_dirs
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(REPO, "bench", "startup.py")
@@ -28,17 +29,6 @@ def run_bench(out_dir, *args):
 def load_result(out_dir):
     with open(os.path.join(out_dir, "startup.json")) as f:
         return json.load(f)
-
-
-def own_cgroup_dirs(parent_name):
-    """The bench's cgroup parent directory in every mounted hierarchy."""
-    dirs = []
-    with open("/proc/self/cgroup") as f:
-        own = {ctrl or "unified": path for _, ctrl, path in (line.rstrip("\n").split(":", 2) for line in f)}
-    for label, path in own.items():
-        mount = "/sys/fs/cgroup/" + ("systemd" if label == "name=systemd" else label)
-        dirs.append(os.path.join(mount, path.lstrip("/"), parent_name))
-    return dirs
 
 
 def is_sleep(pid):

@@ -9,11 +9,11 @@ import sys
 
 import jsonschema
 import pytest
-from conftest import SAMPLES
+from support import SAMPLES
 
-from ociruntime.config import _validator as validator_module, load_config
+from ociruntime.spec.config import _validator as validator_module, load_config
 from ociruntime.errors import RuntimeFailure
-from ociruntime.schema_codegen import SchemaError, module_source, validator_source
+from ociruntime.codegen.schema import SchemaError, module_source, validator_source
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = os.path.join(REPO, "spec")
@@ -25,7 +25,7 @@ def _schema(name):
         return json.load(f)
 
 
-# The built ociruntime/_validator.py (git-ignored), or in an unbuilt checkout the same code compiled in memory.
+# The built ociruntime/spec/_validator.py (git-ignored), or in an unbuilt checkout the same code compiled in memory.
 _validator = validator_module()
 CONFIG_ORACLE = jsonschema.Draft7Validator(_schema("config-schema.json"))
 STATE_ORACLE = jsonschema.Draft7Validator(_schema("state-schema.json"))
@@ -484,9 +484,9 @@ def test_schemas_it_cannot_honour_are_build_errors(schema):
 
 def test_built_module_matches_the_schemas_in_spec():
     if not hasattr(_validator, "__file__"):
-        pytest.skip("ociruntime/_validator.py is not built; the tests ran against the in-memory compile")
+        pytest.skip("ociruntime/spec/_validator.py is not built; the tests ran against the in-memory compile")
     with open(_validator.__file__) as f:
-        assert f.read() == validator_source(SPEC), "regenerate: python -m ociruntime.schema_codegen"
+        assert f.read() == validator_source(SPEC), "regenerate: python -m ociruntime.codegen.schema"
 
 
 # --- load_config ---
@@ -564,22 +564,25 @@ def test_any_1x_version_is_accepted(tmp_path):
 
 
 def _run_python(code, cwd):
-    result = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60)
+    """`code` on the ociruntime in `cwd`; -S: no site .pth (an editable install's import
+    hook would find modules missing from `cwd` in the installed checkout)."""
+    result = subprocess.run([sys.executable, "-S", "-c", code], cwd=cwd, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
 def test_loading_never_imports_jsonschema(tmp_path):
     shutil.copy(DOCKER_CONFIG, tmp_path / "config.json")
-    code = (f"import sys; from ociruntime.config import load_config; load_config({str(tmp_path)!r}); "
-            "print('jsonschema' in sys.modules, 'ociruntime._validator' in sys.modules)")
+    code = (f"import sys; from ociruntime.spec.config import load_config; load_config({str(tmp_path)!r}); "
+            "print('jsonschema' in sys.modules, 'ociruntime.spec._validator' in sys.modules)")
     assert _run_python(code, REPO).split() == ["False", "True"]
 
 
 def test_unbuilt_checkout_generates_the_validator_in_memory(tmp_path):
     checkout = tmp_path / "checkout"
-    (checkout / "ociruntime").mkdir(parents=True)
-    for name in ("__init__.py", "errors.py", "config.py", "jsonio.py", "schema_codegen.py", "schema_patterns.py"):
+    for name in ("__init__.py", "errors.py", "jsonio.py", "spec/__init__.py", "spec/config.py",
+                 "spec/schema_patterns.py", "codegen/__init__.py", "codegen/schema.py"):
+        (checkout / "ociruntime" / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(os.path.join(REPO, "ociruntime", name), checkout / "ociruntime" / name)
     shutil.copytree(SPEC, checkout / "spec")
     bundle = tmp_path / "bundle"
@@ -587,9 +590,9 @@ def test_unbuilt_checkout_generates_the_validator_in_memory(tmp_path):
     doc = docker_config()
     doc["process"]["rlimits"] = [{"type": "nofile", "soft": 1, "hard": 1}]
     (bundle / "config.json").write_text(json.dumps(doc))
-    code = (f"from ociruntime.config import load_config\n"
+    code = (f"from ociruntime.spec.config import load_config\n"
             f"try:\n    load_config({str(bundle)!r})\nexcept Exception as e:\n    print(e)\n"
-            f"import ociruntime._validator as v; print(v.__file__ if hasattr(v, '__file__') else 'in-memory')")
+            f"import ociruntime.spec._validator as v; print(v.__file__ if hasattr(v, '__file__') else 'in-memory')")
     out = _run_python(code, str(checkout)).splitlines()
     assert out == ['config.json: process.rlimits[0].type: "nofile" does not match ^RLIMIT_[A-Z]+$', "in-memory"]
 
@@ -613,7 +616,7 @@ def test_hand_written_pattern_matchers_agree_with_re():
     import random
     import re
 
-    from ociruntime.schema_patterns import MATCHERS
+    from ociruntime.spec.schema_patterns import MATCHERS
     with open(os.path.join(SPEC, "config-schema.json")) as f:
         used = set(_schema_patterns(json.load(f)))
     assert used <= set(MATCHERS), f"patterns in spec/ without a matcher: {used - set(MATCHERS)}"

@@ -1,11 +1,10 @@
 """cgroups: one manager interface, a v2 (unified) and a v1 (legacy/hybrid) driver behind it.
 
-Contract used by the lifecycle (ociruntime/lifecycle.py):
+Contract used by the lifecycle (ociruntime/container/lifecycle.py):
 
     mgr = open_manager(cgroups_path, container_id)   # host mode detected once per call
     mgr.create(resources)      # mkdir + write linux.resources; RuntimeFailure naming the field
-                               # on error, and nothing left behind
-    mgr.add_pid(pid)           # before the container's first instruction
+                               # on error (CgroupError when the kernel refused), nothing left behind
     mgr.placement()            # (v1 tasks files, cgroup2 dir): the C stages join them by themselves
     mgr.freeze() / mgr.thaw() / mgr.is_frozen()
     mgr.pids() -> list[int]    # the whole cgroup tree

@@ -3,7 +3,7 @@
 import os
 import time
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 FREEZE_TIMEOUT = 5.0
 SIGKILL = 9  # Linux; the signal module costs an enum import on every CLI call
@@ -15,7 +15,7 @@ def wait_until(predicate, what, timeout=FREEZE_TIMEOUT, nudge=None):
     delay = 0.0005
     while not predicate():
         if time.monotonic() > deadline:
-            raise RuntimeFailure(f"cgroups: timed out waiting for {what}")
+            raise CgroupError(f"cgroups: timed out waiting for {what}")
         time.sleep(delay)
         delay = min(delay * 2, 0.05)
         if nudge:
@@ -25,12 +25,9 @@ def wait_until(predicate, what, timeout=FREEZE_TIMEOUT, nudge=None):
 class Manager:
     """One container's cgroup(s). Subclasses provide the driver-specific primitives."""
 
-    version = None
+    version: int | None = None  # 1 or 2 in a driver
 
     def create(self, resources):
-        raise NotImplementedError
-
-    def add_pid(self, pid):
         raise NotImplementedError
 
     def freeze(self):

@@ -4,7 +4,7 @@ import errno
 import os
 import time
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 MAX_UINT64 = (1 << 64) - 1
 
@@ -18,7 +18,7 @@ def write(cgdir, name, value, field):
         finally:
             os.close(fd)
     except OSError as exc:
-        raise RuntimeFailure(f"{field}: cannot write {str(value)!r} to {name}: {exc.strerror}") from None
+        raise CgroupError(f"{field}: cannot write {str(value)!r} to {name}: {exc.strerror}") from None
 
 
 def read(cgdir, name):
@@ -74,7 +74,7 @@ def make_dirs(path):
             pass
         except OSError as exc:
             remove_created(missing[:missing.index(d)])
-            raise RuntimeFailure(f"cgroups: cannot create {d}: {exc.strerror}") from None
+            raise CgroupError(f"cgroups: cannot create {d}: {exc.strerror}") from None
     return missing
 
 
@@ -102,7 +102,7 @@ def remove_tree(cgdir, attempts=8, first_delay=0.005):
                 break
             except OSError as exc:
                 if exc.errno != errno.EBUSY or attempt == attempts - 1:
-                    raise RuntimeFailure(f"cgroups: cannot remove {d}: {exc.strerror}") from None
+                    raise CgroupError(f"cgroups: cannot remove {d}: {exc.strerror}") from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.2)
 
@@ -112,5 +112,5 @@ def remove_created(created):
     for d in reversed(created):
         try:
             remove_tree(d, attempts=3)
-        except RuntimeFailure:
+        except CgroupError:
             pass

@@ -2,7 +2,7 @@
 
 import os
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 UNIFIED = "unified"
 HYBRID = "hybrid"
@@ -44,7 +44,7 @@ class HostLayout:
             return HYBRID if self.v2 else LEGACY
         if self.v2:
             return UNIFIED
-        raise RuntimeFailure("cgroups: no cgroup filesystem is mounted")
+        raise CgroupError("cgroups: no cgroup filesystem is mounted")
 
 
 _MOUNT_FLAGS = {"rw", "ro", "xattr", "clone_children", "noprefix", "cpuset_v2_mode", "favordynmods"}

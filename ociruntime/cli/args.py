@@ -2,7 +2,7 @@
 `--flag`, `--flag=value`, `-f value`; flags stop at the first positional.
 
 argparse costs more start-up time than a whole `state` call should."""
-from ..errors import RuntimeFailure
+from ..errors import InvalidArgument
 
 
 class Flag:
@@ -16,8 +16,11 @@ class Flag:
 
 
 class Command:
-    def __init__(self, name, usage, summary, flags=(), min_args=0, max_args=0):
+    """A command: handler(runtime, options, args, log, trace) -> exit code; max_args -1: any."""
+
+    def __init__(self, name, handler, usage, summary, flags=(), min_args=0, max_args=0):
         self.name = name
+        self.handler = handler
         self.usage = usage
         self.summary = summary
         self.flags = list(flags)
@@ -34,7 +37,7 @@ class Command:
         return "\n".join(lines) + "\n"
 
 
-def parse(argv, flags, stop_at_positional=True, what="command"):
+def parse(argv, flags, what="command"):
     """(options dict, positional args). `-h`/`--help` sets options['help']."""
     by_name = {n: f for f in flags for n in f.names}
     opts = {f.dest: f.default for f in flags}
@@ -48,28 +51,25 @@ def parse(argv, flags, stop_at_positional=True, what="command"):
             rest.extend(argv[i:])
             break
         if not arg.startswith("-") or arg == "-":
-            rest.append(arg)
-            if stop_at_positional:
-                rest.extend(argv[i:])
-                break
-            continue
+            rest.extend(argv[i - 1:])
+            break
         name, eq, value = arg.lstrip("-").partition("=")
         if name in ("h", "help"):
             opts["help"] = True
             continue
         flag = by_name.get(name)
         if flag is None:
-            raise RuntimeFailure(f"flag provided but not defined: {arg.split('=')[0]} ({what})")
+            raise InvalidArgument(f"flag provided but not defined: {arg.split('=')[0]} ({what})")
         if flag.takes_value:
             if not eq:
                 if i >= len(argv):
-                    raise RuntimeFailure(f"flag needs an argument: {arg}")
+                    raise InvalidArgument(f"flag needs an argument: {arg}")
                 value = argv[i]
                 i += 1
             try:
                 converted = flag.kind(value)
             except ValueError:
-                raise RuntimeFailure(f"invalid value {value!r} for flag {arg}") from None
+                raise InvalidArgument(f"invalid value {value!r} for flag {arg}") from None
             if isinstance(flag.default, list):
                 opts[flag.dest] = opts[flag.dest] + [converted]
             else:

@@ -1,17 +1,17 @@
-"""The `ociruntime` command: runc's global flags and commands, each a thin call
-into the library (ociruntime.lifecycle and friends)."""
+"""The `ociruntime` command: runc's global flags and commands, each a thin client of
+the Python API (ociruntime.api): options in, the API called, its result printed."""
 import os
 import sys
 
-from .. import __version__, SPEC_VERSION
-from ..errors import RuntimeFailure
+from .. import DEFAULT_ROOT, SPEC_VERSION, __version__
+from ..errors import InvalidArgument, RuntimeFailure
 from ..log import Log
 from .args import Command, Flag, parse
 
 PROG = "ociruntime"
 
 GLOBAL_FLAGS = [
-    Flag("root", "root", True, os.environ.get("OCIRUNTIME_ROOT", "/run/ociruntime"), help="state directory root"),
+    Flag("root", "root", True, os.environ.get("OCIRUNTIME_ROOT", DEFAULT_ROOT), help="state directory root"),
     Flag("log", "log", True, None, help="log file (default: stderr only)"),
     Flag("log-format", "log_format", True, "text", help="text or json"),
     Flag("debug", "debug", help="debug logging"),
@@ -31,26 +31,197 @@ _CREATE_FLAGS = [
     Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3) to the container"),
 ]
 
+
+
+def _usage():
+    lines = [f"Usage: {PROG} [global options] command [command options] [arguments...]", "", "Commands:"]
+    lines += [f"   {c.name:<10} {c.summary}" for c in COMMANDS.values()]
+    lines += ["", "Global options:"]
+    for f in GLOBAL_FLAGS:
+        names = ", ".join(("-" if len(n) == 1 else "--") + n for n in f.names)
+        lines.append(f"   {names + (' value' if f.takes_value else ''):<32} {f.help}")
+    return "\n".join(lines) + "\n"
+
+
+def _version():
+    return f"{PROG} version {__version__}\ncommit: {__version__}\nspec: {SPEC_VERSION}\n"
+
+
+def _handle(rt, container_id):
+    from ..api import Container
+    return Container(rt, container_id)
+
+
+def cmd_create(rt, o, args, log, trace):
+    rt.create(args[0], o["bundle"], pid_file=o["pid_file"], console_socket=o["console_socket"],
+              no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"], trace=trace)
+    return 0
+
+
+def cmd_start(rt, o, args, log, trace):
+    _handle(rt, args[0]).start()
+    return 0
+
+
+def cmd_run(rt, o, args, log, trace):
+    from ..api import run
+    return run(o["bundle"], args[0], root=rt.root, detach=o["detach"], keep=o["keep"], pid_file=o["pid_file"],
+               console_socket=o["console_socket"], no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"],
+               forward_signals=True, warn=rt.warn, trace=trace)
+
+
+def cmd_state(rt, o, args, log, trace):
+    from .. import jsonio as json
+    sys.stdout.write(json.dumps(_handle(rt, args[0]).state(), indent=2) + "\n")
+    return 0
+
+
+def cmd_kill(rt, o, args, log, trace):
+    from ..container.signals import parse_signal
+    sig = parse_signal(args[1] if len(args) > 1 else "SIGTERM")
+    _handle(rt, args[0]).kill(sig, all=o["all"])
+    return 0
+
+
+def cmd_delete(rt, o, args, log, trace):
+    _handle(rt, args[0]).delete(force=o["force"])
+    return 0
+
+
+def cmd_list(rt, o, args, log, trace):
+    if o["format"] not in ("table", "json") and not o["quiet"]:
+        raise InvalidArgument(f"invalid format option: {o['format']}")
+    from ..container.lifecycle import owner
+    states = []
+    for c in rt.list():
+        try:
+            states.append(dict(c.state(), owner=owner(rt.root, c.id)))
+        except (RuntimeFailure, FileNotFoundError):  # deleted meanwhile, or its state unreadable: runc lists the others
+            continue
+    if o["quiet"]:
+        sys.stdout.write("".join(s["id"] + "\n" for s in states))
+    elif o["format"] == "json":
+        from .. import jsonio as json
+        sys.stdout.write(json.dumps_compact([{k: s[k] for k in ("ociVersion", "id", "pid", "status", "bundle",
+                                                                 "rootfs", "created", "owner")} for s in states]) + "\n")
+    else:
+        rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
+        rows += [(s["id"], str(s["pid"]), s["status"], s["bundle"], s["created"], s["owner"]) for s in states]
+        widths = [max(len(r[i]) for r in rows) for i in range(6)]
+        for r in rows:
+            sys.stdout.write("   ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
+    return 0
+
+
+def cmd_spec(rt, o, args, log, trace):
+    from ..spec.default_spec import write_default_spec
+    write_default_spec(o["bundle"], rootless=o["rootless"])
+    return 0
+
+
+def cmd_features(rt, o, args, log, trace):
+    from .. import jsonio as json
+    from ..spec.features import features
+    sys.stdout.write(json.dumps(features(), indent=2) + "\n")
+    return 0
+
+
+def cmd_exec(rt, o, args, log, trace):
+    try:
+        return _exec(rt, o, args)
+    except RuntimeFailure as e:
+        e.exit_code = 255  # as runc's: the shim tells a failed exec from the process's own exit code
+        raise
+
+
+def _exec(rt, o, args):
+    from . import options
+    c = _handle(rt, args[0])
+    if o["process"]:
+        process = options.load_process(o["process"])
+    elif len(args) < 2:
+        raise InvalidArgument(f"exec: a command is required (usage: {PROG} exec {COMMANDS['exec'].usage})")
+    else:
+        process = options.process_from_flags(c.config["process"], args[1:], o)
+    from ..container.exec import exec_process
+    code = exec_process(rt.root, c.id, process, pid_file=o["pid_file"], console_socket=o["console_socket"],
+                        detach=o["detach"], preserve_fds=o["preserve_fds"], forward=True, warn=rt.warn)
+    return 0 if o["detach"] else code
+
+
+def cmd_pause(rt, o, args, log, trace):
+    _handle(rt, args[0]).pause()
+    return 0
+
+
+def cmd_resume(rt, o, args, log, trace):
+    _handle(rt, args[0]).resume()
+    return 0
+
+
+def cmd_update(rt, o, args, log, trace):
+    from .options import resources_from_flags
+    _handle(rt, args[0]).update(resources_from_flags(o))
+    return 0
+
+
+def cmd_ps(rt, o, args, log, trace):
+    from .. import jsonio as json
+    if o["format"] not in ("table", "json"):
+        raise InvalidArgument(f"invalid format option: {o['format']}")
+    pids = _handle(rt, args[0]).processes()
+    if o["format"] == "json":
+        sys.stdout.write(json.dumps_compact(pids) + "\n")
+    else:
+        from .options import ps_table
+        sys.stdout.write(ps_table(pids, args[1:]))
+    return 0
+
+
+def cmd_events(rt, o, args, log, trace):
+    from .. import jsonio as json
+    from .options import parse_interval
+    c = _handle(rt, args[0])
+    if o["stats"]:
+        sys.stdout.write(json.dumps_compact(c.stats()) + "\n")
+        return 0
+    for event in c.events(parse_interval(o["interval"])):
+        sys.stdout.write(json.dumps_compact(event) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def cmd_network(rt, o, args, log, trace):
+    from ..network.cli import main as network_main
+    return network_main(args, pid_of=lambda cid: _pid_for_network(rt.root, cid))
+
+
+def _pid_for_network(root, container_id):
+    from ..container.lifecycle import pid_for_network
+    return pid_for_network(root, container_id)
+
+
+# name -> Command: usage, flags, the number of arguments and its handler, in `--help` order
 COMMANDS = {c.name: c for c in [
-    Command("create", "[options] <container-id>", "Create a container from a bundle; `start` runs its process.",
+    Command("create", cmd_create, "[options] <container-id>", "Create a container from a bundle; `start` runs its process.",
             _CREATE_FLAGS, 1, 1),
-    Command("start", "<container-id>", "Run the user process of a created container.", [], 1, 1),
-    Command("run", "[options] <container-id>", "Create and start a container, then wait for it (unless --detach).",
+    Command("start", cmd_start, "<container-id>", "Run the user process of a created container.", [], 1, 1),
+    Command("run", cmd_run, "[options] <container-id>", "Create and start a container, then wait for it (unless --detach).",
             _CREATE_FLAGS + [Flag("d,detach", "detach", help="do not wait for the container"),
                              Flag("keep", "keep", help="do not delete the container after it exits")], 1, 1),
-    Command("state", "<container-id>", "Print the container's state as JSON.", [], 1, 1),
-    Command("kill", "[options] <container-id> [signal]", "Send a signal (default SIGTERM) to the container's init.",
+    Command("state", cmd_state, "<container-id>", "Print the container's state as JSON.", [], 1, 1),
+    Command("kill", cmd_kill, "[options] <container-id> [signal]", "Send a signal (default SIGTERM) to the container's init.",
             [Flag("a,all", "all", help="signal every process in the container")], 1, 2),
-    Command("delete", "[options] <container-id>", "Delete a stopped container and what it holds.",
+    Command("delete", cmd_delete, "[options] <container-id>", "Delete a stopped container and what it holds.",
             [Flag("f,force", "force", help="kill a running container first")], 1, 1),
-    Command("list", "[options]", "List containers.",
+    Command("list", cmd_list, "[options]", "List containers.",
             [Flag("f,format", "format", True, "table", help="table or json"),
              Flag("q,quiet", "quiet", help="only ids")], 0, 0),
-    Command("spec", "[options]", "Write a default config.json.",
+    Command("spec", cmd_spec, "[options]", "Write a default config.json.",
             [Flag("b,bundle", "bundle", True, ".", help="directory to write config.json in"),
              Flag("rootless", "rootless", help="a config for a non-root user")], 0, 0),
-    Command("features", "", "Print the features this runtime supports as JSON.", [], 0, 0),
-    Command("exec", "[options] <container-id> [command [args...]]", "Run a new process in a running container.",
+    Command("features", cmd_features, "", "Print the features this runtime supports as JSON.", [], 0, 0),
+    Command("exec", cmd_exec, "[options] <container-id> [command [args...]]", "Run a new process in a running container.",
             [Flag("p,process", "process", True, None, help="process.json to run (instead of a command)"),
              Flag("t,tty", "tty", help="allocate a pty"),
              Flag("cwd", "cwd", True, None, help="working directory"),
@@ -65,9 +236,9 @@ COMMANDS = {c.name: c for c in [
              Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3)"),
              Flag("process-label", "process_label", True, None, help="SELinux label (not supported here)"),
              Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1),
-    Command("pause", "<container-id>", "Freeze every process of the container.", [], 1, 1),
-    Command("resume", "<container-id>", "Thaw a paused container.", [], 1, 1),
-    Command("update", "[options] <container-id>", "Change a live container's cgroup limits.",
+    Command("pause", cmd_pause, "<container-id>", "Freeze every process of the container.", [], 1, 1),
+    Command("resume", cmd_resume, "<container-id>", "Thaw a paused container.", [], 1, 1),
+    Command("update", cmd_update, "[options] <container-id>", "Change a live container's cgroup limits.",
             [Flag("r,resources", "resources", True, None, help="linux.resources JSON file (- for stdin)"),
              Flag("blkio-weight", "blkio_weight", True), Flag("cpu-period", "cpu_period", True),
              Flag("cpu-quota", "cpu_quota", True), Flag("cpu-share", "cpu_share", True),
@@ -77,165 +248,14 @@ COMMANDS = {c.name: c for c in [
              Flag("memory-swap", "memory_swap", True), Flag("pids-limit", "pids_limit", True),
              Flag("kernel-memory", "kernel_memory", True, help="ignored, as by runc"),
              Flag("kernel-memory-tcp", "kernel_memory_tcp", True, help="ignored, as by runc")], 1, 1),
-    Command("ps", "[options] <container-id> [ps options]", "List the container's processes.",
+    Command("ps", cmd_ps, "[options] <container-id> [ps options]", "List the container's processes.",
             [Flag("f,format", "format", True, "table", help="table or json")], 1, -1),
-    Command("events", "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
+    Command("events", cmd_events, "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
             [Flag("stats", "stats", help="print one stats event and exit"),
              Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
+    Command("network", cmd_network, "create|ls|inspect|rm|connect|disconnect [options] ...",
+            "Manage bridge networks (`network --help`).", [], 0, -1),
 ]}
-
-
-def _usage():
-    lines = [f"Usage: {PROG} [global options] command [command options] [arguments...]", "", "Commands:"]
-    lines += [f"   {c.name:<10} {c.summary}" for c in COMMANDS.values()]
-    lines += ["   network    Manage bridge networks (`network --help`)", "", "Global options:"]
-    for f in GLOBAL_FLAGS:
-        names = ", ".join(("-" if len(n) == 1 else "--") + n for n in f.names)
-        lines.append(f"   {names + (' value' if f.takes_value else ''):<32} {f.help}")
-    return "\n".join(lines) + "\n"
-
-
-def _version():
-    return f"{PROG} version {__version__}\ncommit: {__version__}\nspec: {SPEC_VERSION}\n"
-
-
-def cmd_create(g, o, args, log, trace):
-    from .. import lifecycle
-    lifecycle.create(g["root"], args[0], o["bundle"], pid_file=o["pid_file"], console_socket=o["console_socket"],
-                     no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"], log=log, trace=trace).close()
-    return 0
-
-
-def cmd_start(g, o, args, log, trace):
-    from .. import lifecycle
-    lifecycle.start(g["root"], args[0], log.warning)
-    return 0
-
-
-def cmd_run(g, o, args, log, trace):
-    from .run import run
-    return run(g["root"], args[0], o, log, trace)
-
-
-def cmd_state(g, o, args, log, trace):
-    from .. import jsonio as json
-    from .. import lifecycle
-    sys.stdout.write(json.dumps(lifecycle.state(g["root"], args[0]), indent=2) + "\n")
-    return 0
-
-
-def cmd_kill(g, o, args, log, trace):
-    from .. import lifecycle
-    from ..signals import parse_signal
-    sig = parse_signal(args[1] if len(args) > 1 else "SIGTERM")
-    lifecycle.kill(g["root"], args[0], sig, o["all"])
-    return 0
-
-
-def cmd_delete(g, o, args, log, trace):
-    from .. import lifecycle
-    lifecycle.delete(g["root"], args[0], o["force"], log.warning)
-    return 0
-
-
-def cmd_list(g, o, args, log, trace):
-    from .. import lifecycle
-    states = lifecycle.list_states(g["root"])
-    if o["quiet"]:
-        sys.stdout.write("".join(s["id"] + "\n" for s in states))
-    elif o["format"] == "json":
-        from .. import jsonio as json
-        sys.stdout.write(json.dumps_compact([{k: s[k] for k in ("ociVersion", "id", "pid", "status", "bundle",
-                                                                 "rootfs", "created", "owner")} for s in states]) + "\n")
-    elif o["format"] == "table":
-        rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
-        rows += [(s["id"], str(s["pid"]), s["status"], s["bundle"], s["created"], s["owner"]) for s in states]
-        widths = [max(len(r[i]) for r in rows) for i in range(6)]
-        for r in rows:
-            sys.stdout.write("   ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() + "\n")
-    else:
-        raise RuntimeFailure(f"invalid format option: {o['format']}")
-    return 0
-
-
-def cmd_spec(g, o, args, log, trace):
-    from ..default_spec import write_default_spec
-    write_default_spec(o["bundle"], rootless=o["rootless"])
-    return 0
-
-
-def cmd_features(g, o, args, log, trace):
-    from .. import jsonio as json
-    from ..features import features
-    sys.stdout.write(json.dumps(features(), indent=2) + "\n")
-    return 0
-
-
-def cmd_exec(g, o, args, log, trace):
-    try:
-        return _exec(g, o, args, log)
-    except RuntimeFailure as e:
-        e.exit_code = 255  # as runc's: the shim tells a failed exec from the process's own exit code
-        raise
-
-
-def _exec(g, o, args, log):
-    from .. import exec as execmod
-    if o["process"]:
-        process = execmod.load_process(o["process"])
-    elif len(args) < 2:
-        raise RuntimeFailure(f"exec: a command is required (usage: {PROG} exec {COMMANDS['exec'].usage})")
-    else:
-        from ..state import Container
-        c = Container.load(g["root"], args[0])
-        base = c.state["config"]["process"]
-        c.close()
-        process = execmod.process_from_flags(base, args[1:], o)
-    return execmod.exec_process(g["root"], args[0], process, pid_file=o["pid_file"],
-                                console_socket=o["console_socket"], detach=o["detach"],
-                                preserve_fds=o["preserve_fds"], warn=log.warning)
-
-
-def cmd_pause(g, o, args, log, trace):
-    from .. import cgroup_commands
-    cgroup_commands.pause(g["root"], args[0])
-    return 0
-
-
-def cmd_resume(g, o, args, log, trace):
-    from .. import cgroup_commands
-    cgroup_commands.resume(g["root"], args[0])
-    return 0
-
-
-def cmd_update(g, o, args, log, trace):
-    from .. import cgroup_commands
-    cgroup_commands.update(g["root"], args[0], cgroup_commands.resources_from_flags(o))
-    return 0
-
-
-def cmd_ps(g, o, args, log, trace):
-    from .. import jsonio as json
-    from .. import cgroup_commands
-    pids = cgroup_commands.pids(g["root"], args[0])
-    if o["format"] == "json":
-        sys.stdout.write(json.dumps_compact(pids) + "\n")
-    elif o["format"] == "table":
-        sys.stdout.write(cgroup_commands.ps_table(pids, args[1:]))
-    else:
-        raise RuntimeFailure(f"invalid format option: {o['format']}")
-    return 0
-
-
-def cmd_events(g, o, args, log, trace):
-    from .. import cgroup_commands
-    cgroup_commands.events(g["root"], args[0], o["stats"], cgroup_commands.parse_interval(o["interval"]))
-    return 0
-
-
-HANDLERS = {"create": cmd_create, "start": cmd_start, "run": cmd_run, "state": cmd_state, "kill": cmd_kill,
-            "delete": cmd_delete, "list": cmd_list, "spec": cmd_spec, "features": cmd_features,
-            "exec": cmd_exec, "pause": cmd_pause, "resume": cmd_resume, "update": cmd_update, "ps": cmd_ps, "events": cmd_events}
 
 
 def run_command():
@@ -265,12 +285,7 @@ def main(argv=None):
             return 0 if g["help"] else 1
         if g["systemd_cgroup"]:
             raise RuntimeFailure("--systemd-cgroup is not supported: ociruntime manages cgroups through cgroupfs")
-        name, cmd_args = rest[0], rest[1:]
-        if name == "network":
-            from ..lifecycle import pid_for_network
-            from ..network.cli import main as network_main
-            return network_main(cmd_args, pid_of=lambda cid: pid_for_network(g["root"], cid))
-        return _dispatch(g, name, cmd_args, log)
+        return _dispatch(g, rest[0], rest[1:], log)
     except RuntimeFailure as e:
         log.error(str(e))
         return e.exit_code
@@ -287,21 +302,22 @@ def main(argv=None):
 def _dispatch(g, name, cmd_args, log):
     cmd = COMMANDS.get(name)
     if cmd is None:
-        raise RuntimeFailure(f"no such command: {name}")
+        raise InvalidArgument(f"no such command: {name}")
     o, args = parse(cmd_args, cmd.flags, what=name)
-    if o["help"]:
+    if o["help"] and name != "network":
         sys.stdout.write(cmd.help_text(PROG))
         return 0
     if not cmd.min_args <= len(args) <= (cmd.max_args if cmd.max_args >= 0 else len(args)):
         if cmd.min_args == 1 and not args:
-            raise RuntimeFailure(f"{name}: a container id is required (usage: {PROG} {name} {cmd.usage})")
-        raise RuntimeFailure(f"{name}: wrong number of arguments (usage: {PROG} {name} {cmd.usage})")
+            raise InvalidArgument(f"{name}: a container id is required (usage: {PROG} {name} {cmd.usage})")
+        raise InvalidArgument(f"{name}: wrong number of arguments (usage: {PROG} {name} {cmd.usage})")
     trace = None
     if g["trace"]:
         from ..trace import Trace
         trace = Trace(g["trace"], name)
+    from ..api import Runtime
     try:
-        return HANDLERS[name](g, o, args, log, trace)
+        return cmd.handler(Runtime(g["root"], warn=log.warning), o, args if name != "network" else cmd_args, log, trace)
     finally:
         if trace:
             trace.write()

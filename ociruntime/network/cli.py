@@ -1,38 +1,31 @@
 """`ociruntime network ...`: create, ls, inspect, rm, connect, disconnect."""
-import argparse
-import json
 import sys
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.cli.args import Command, Flag, parse
+from ociruntime.errors import InvalidArgument, RuntimeFailure
+
+# the same parser as the runtime's own commands (ociruntime/cli/args.py); dispatched in main()
+COMMANDS = {c.name: c for c in [
+    Command("create", None, "[options] <name>", "define a network",
+            [Flag("driver", "driver", True, "bridge"), Flag("subnet", "subnet", True),
+             Flag("gateway", "gateway", True), Flag("ip-range", "ip_range", True)], 1, 1),
+    Command("ls", None, "", "list networks", [], 0, 0),
+    Command("inspect", None, "<name>", "print a network as JSON", [], 1, 1),
+    Command("rm", None, "<name>", "remove a network with no containers", [], 1, 1),
+    Command("connect", None, "[--ip IP] <name> <container-id>", "add an interface to a running container",
+            [Flag("ip", "ip", True)], 2, 2),
+    Command("disconnect", None, "<name> <container-id>", "remove a container's interface", [], 2, 2),
+]}
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports misuse as a RuntimeFailure instead of exiting."""
+def _usage():
+    lines = ["Usage: ociruntime network command [options] [arguments...]", "", "Commands:"]
+    lines += [f"   {c.name:<10} {c.usage:<34} {c.summary}" for c in COMMANDS.values()]
+    return "\n".join(lines) + "\n"
 
-    def error(self, message):
-        raise RuntimeFailure(f"network: {message}", exit_code=2)
 
-
-def _parser():
-    parser = _Parser(prog="ociruntime network")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    create = sub.add_parser("create", help="define a network")
-    create.add_argument("--driver", default="bridge")
-    create.add_argument("--subnet")
-    create.add_argument("--gateway")
-    create.add_argument("--ip-range")
-    create.add_argument("name")
-    sub.add_parser("ls", help="list networks")
-    sub.add_parser("inspect", help="print a network as JSON").add_argument("name")
-    sub.add_parser("rm", help="remove a network with no containers").add_argument("name")
-    connect = sub.add_parser("connect", help="add an interface to a running container")
-    connect.add_argument("--ip")
-    connect.add_argument("name")
-    connect.add_argument("container_id")
-    disconnect = sub.add_parser("disconnect", help="remove a container's interface")
-    disconnect.add_argument("name")
-    disconnect.add_argument("container_id")
-    return parser
+def _usage_error(message):
+    return InvalidArgument(f"network: {message}", exit_code=2)
 
 
 def _no_container_lookup(container_id):
@@ -42,24 +35,40 @@ def _no_container_lookup(container_id):
 def main(argv, pid_of=_no_container_lookup):
     """Run one `network` sub-command. `pid_of(container_id) -> int` finds a running container's
     init pid (the runtime's state lookup). Errors raise RuntimeFailure with a one-line message."""
-    args = _parser().parse_args(argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        sys.stdout.write(_usage())
+        if not argv:
+            raise _usage_error("a command is required (create, ls, inspect, rm, connect, disconnect)")
+        return 0
+    cmd = COMMANDS.get(argv[0])
+    if cmd is None:
+        raise _usage_error(f"no such command: {argv[0]}")
+    try:
+        o, args = parse(argv[1:], cmd.flags, what=f"network {cmd.name}")
+    except InvalidArgument as e:
+        raise _usage_error(str(e)) from None
+    if o["help"]:
+        sys.stdout.write(cmd.help_text("ociruntime network"))
+        return 0
+    if not cmd.min_args <= len(args) <= cmd.max_args:
+        raise _usage_error(f"{cmd.name}: wrong number of arguments (usage: ociruntime network {cmd.name} {cmd.usage})")
     from ociruntime import network
     from ociruntime.network import networks
 
-    if args.command == "create":
-        print(networks.create(args.name, args.driver, args.subnet, args.gateway, args.ip_range)["id"])
-    elif args.command == "ls":
+    if cmd.name == "create":
+        print(networks.create(args[0], o["driver"], o["subnet"], o["gateway"], o["ip_range"])["id"])
+    elif cmd.name == "ls":
         _print_table(networks.list_networks())
-    elif args.command == "inspect":
-        json.dump(networks.inspect(args.name), sys.stdout, indent=2, sort_keys=True)
-        print()
-    elif args.command == "rm":
-        networks.remove(args.name)
-        print(args.name)
-    elif args.command == "connect":
-        network.connect(args.name, args.container_id, pid_of(args.container_id), args.ip)
-    elif args.command == "disconnect":
-        network.disconnect(args.name, args.container_id)
+    elif cmd.name == "inspect":
+        import json
+        print(json.dumps(networks.inspect(args[0]), indent=2, sort_keys=True))
+    elif cmd.name == "rm":
+        networks.remove(args[0])
+        print(args[0])
+    elif cmd.name == "connect":
+        network.connect(args[0], args[1], pid_of(args[1]), o["ip"])
+    elif cmd.name == "disconnect":
+        network.disconnect(args[0], args[1])
     return 0
 
 

@@ -6,8 +6,8 @@ released, so a refused or failed request leaves no veth, address, rule or state 
 """
 import os
 
+from ociruntime.container.state import check_id
 from ociruntime.errors import RuntimeFailure
-from ociruntime.state import check_id
 from ociruntime.network import firewall, ipam, netns, networks, store, sysctl
 from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
 from ociruntime.network.ports import ports_clash

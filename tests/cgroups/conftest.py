@@ -3,7 +3,6 @@
 Tests marked `cgroupv2` are the ones that also run in the pure-v2 VM (tests/vm/run_v2.sh); tests
 that need one cgroup version skip cleanly on the other."""
 
-import ctypes
 import os
 import shutil
 import subprocess
@@ -11,35 +10,16 @@ import uuid
 
 import pytest
 
+from support import reap_orphans
+
 from ociruntime.cgroups import open_manager
 from ociruntime.cgroups.hostinfo import UNIFIED, read_host_layout
 
 BUSYBOX = shutil.which("busybox") or "/usr/bin/busybox"
-PR_SET_CHILD_SUBREAPER = 36
 
 HOST_MODE = read_host_layout().mode
 requires_v1 = pytest.mark.skipif(HOST_MODE == UNIFIED, reason="needs cgroup v1 controllers")
 requires_v2 = pytest.mark.skipif(HOST_MODE != UNIFIED, reason="needs a pure cgroup v2 host (run tests/vm/run_v2.sh)")
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "cgroupv2: runs under pure cgroup v2 too (in the VM via tests/vm/run_v2.sh)")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def subreaper():
-    """Grandchildren orphaned by killed test processes come back to us to be reaped (PID 1 won't)."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def reap_orphans():
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 def cgroup_dirs(mgr):
@@ -57,6 +37,15 @@ def read_cgfile(mgr, controller, name):
         return f.read().strip()
 
 
+def join_cgroup(mgr, pid):
+    """Move pid into every hierarchy of mgr's cgroup, where the C stages would join it
+    (mgr.placement(): v1 `tasks` files, the cgroup2 dir)."""
+    tasks, cgroup2_dir = mgr.placement()
+    for path in tasks + ([cgroup2_dir + "/cgroup.procs"] if cgroup2_dir else []):
+        with open(path, "w") as f:
+            f.write(str(pid))
+
+
 class CgroupSandbox:
     """Opens managers for uniquely named `oci-test` cgroups and starts processes inside them."""
 
@@ -72,7 +61,7 @@ class CgroupSandbox:
 
     def spawn(self, mgr, argv, **kwargs):
         """Start argv already inside mgr's cgroup: the child joins before exec, so no race."""
-        proc = subprocess.Popen(argv, preexec_fn=lambda: mgr.add_pid(os.getpid()), **kwargs)
+        proc = subprocess.Popen(argv, preexec_fn=lambda: join_cgroup(mgr, os.getpid()), **kwargs)
         self.procs.append(proc)
         return proc
 

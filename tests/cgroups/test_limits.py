@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import SAMPLES
+from support import SAMPLES
 
 from .conftest import BUSYBOX, read_cgfile
 

@@ -4,6 +4,8 @@ import time
 
 import pytest
 
+from support import wait_for
+
 from .conftest import BUSYBOX
 
 pytestmark = pytest.mark.cgroupv2
@@ -20,13 +22,6 @@ def read_counter(path):
             return int(text)
         time.sleep(0.005)
     return 0
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition never became true"
-        time.sleep(0.01)
 
 
 def test_pids_lists_the_processes_recursively(sandbox):

@@ -5,13 +5,13 @@ import os
 
 import pytest
 
-from .conftest import detached, leftovers, new_id
+from support import detached, leftovers, new_id
 
 LATER_FIELD = "process.user.uid"
 
 
 def fails_cleanly(runtime, bundle, *args, expect):
-    rc, err = detached(runtime, *args)
+    rc, _, err = detached(runtime, *args)
     assert rc != 0
     assert err.count("\n") == 1 and err.endswith("\n"), err
     assert expect in err, err
@@ -113,7 +113,7 @@ def test_duplicate_id(runtime, bundle):
     bundle.set_args("sleep", "100")
     assert detached(runtime, "create", "--bundle", bundle.path, cid)[0] == 0
     before = runtime.state(cid)
-    rc, err = detached(runtime, "create", "--bundle", bundle.path, cid)
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, cid)
     assert rc != 0 and err.count("\n") == 1 and "exists" in err
     assert runtime.state(cid) == before
     runtime("delete", "--force", cid)
@@ -128,7 +128,7 @@ def test_bad_signal_name(runtime, bundle):
     cid = new_id()
     bundle.set_args("sleep", "100")
     assert detached(runtime, "create", "--bundle", bundle.path, cid)[0] == 0
-    rc, err = detached(runtime, "kill", cid, "SIGNOPE")
+    rc, _, err = detached(runtime, "kill", cid, "SIGNOPE")
     assert rc != 0 and err.count("\n") == 1 and "SIGNOPE" in err
     assert json.loads(json.dumps(runtime.log_lines()[-1]))["level"] == "error"
     assert runtime.state(cid)["status"] == "created"

@@ -3,9 +3,11 @@ machine: the rootfs, the bind sources, the cgroup, the prestart hook (a dockerd 
 import json
 import os
 
-from conftest import SAMPLES
+from support import SAMPLES
 
-from .conftest import run_in, status_fields
+from support import status_fields
+
+from .conftest import run_in
 
 SAMPLE = os.path.join(SAMPLES, "config.json")
 

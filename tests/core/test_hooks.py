@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from .conftest import detached, leftovers, new_id
+from support import detached, leftovers, new_id
 from .test_lifecycle import proc_state, wait_for
 
 KINDS = ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
@@ -47,7 +47,7 @@ def test_all_six_kinds_in_order_with_state_and_namespaces(runtime, bundle, recor
     cid = new_id()
     bundle.set_args("sleep", "100")
     pid_file = os.path.join(bundle.path, "pid")
-    assert detached(runtime, "create", "--bundle", bundle.path, "--pid-file", pid_file, cid) == (0, "")
+    assert detached(runtime, "create", "--bundle", bundle.path, "--pid-file", pid_file, cid)[::2] == (0, "")
     pid = int(open(pid_file).read())
     container_mnt = os.readlink(f"/proc/{pid}/ns/mnt")
     runtime("start", cid)
@@ -82,7 +82,7 @@ def test_a_failing_create_phase_hook_fails_create_and_leaves_nothing(runtime, bu
     write_hook(hook, "#!/bin/sh\nexit 3\n")
     bundle.config["hooks"] = {kind: [{"path": hook}]}
     bundle.set_args("sleep", "100")
-    rc, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
     assert rc != 0
     assert err.count("\n") == 1 and kind in err and "exit status 3" in err, err
     assert leftovers(runtime, bundle) == {}
@@ -94,7 +94,7 @@ def test_a_hook_that_times_out_fails_create(runtime, bundle, tmp_path, kind):
     write_hook(hook, "#!/bin/sh\nexec sleep 30\n")
     bundle.config["hooks"] = {kind: [{"path": hook, "timeout": 1}]}
     bundle.set_args("sleep", "100")
-    rc, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
     assert rc != 0 and "timed out" in err and err.count("\n") == 1, err
     assert leftovers(runtime, bundle) == {}
 
@@ -188,7 +188,7 @@ def test_a_failing_hooks_stderr_is_in_the_error(runtime, bundle, kind):
     busybox = os.path.realpath(os.path.join(bundle.rootfs, "bin", "busybox"))
     bundle.config["hooks"] = {kind: [{"path": busybox, "args": ["cat", "/nosuchfile"]}]}
     bundle.set_args("sleep", "100")
-    rc, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
     assert rc != 0
     assert err.splitlines() == [f"ociruntime: {kind} hook #0 ({busybox}): exit status 1, "
                                 "stderr: cat: can't open '/nosuchfile': No such file or directory"], err

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from conftest import proc_state, wait_for
+from support import proc_state, wait_for
 
-from .conftest import detached, new_id
+from support import detached, new_id
 
 WAIT_FOR_TERM = 'trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'
 
@@ -20,7 +20,7 @@ def created(runtime, bundle, *args, cid=None):
     cid = cid or new_id()
     bundle.set_args(*args)
     pid_file = os.path.join(bundle.path, "pid")
-    rc, err = detached(runtime, "create", "--bundle", bundle.path, "--pid-file", pid_file, cid)
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, "--pid-file", pid_file, cid)
     assert rc == 0, err
     with open(pid_file) as f:
         return cid, int(f.read())
@@ -137,7 +137,7 @@ def test_delete_of_a_created_container_kills_its_init(runtime, bundle):
 def test_run_detach_leaves_it_running(runtime, bundle):
     cid = new_id()
     bundle.set_args("sleep", "100")
-    assert detached(runtime, "run", "--detach", "--bundle", bundle.path, cid) == (0, "")
+    assert detached(runtime, "run", "--detach", "--bundle", bundle.path, cid)[::2] == (0, "")
     state = runtime.state(cid)
     assert state["status"] == "running" and proc_state(state["pid"]) in ("S", "R")
     runtime("delete", "--force", cid)
@@ -216,7 +216,7 @@ def test_no_pivot(runtime, bundle):
 
 
 def test_a_created_container_is_in_its_cgroup_in_every_hierarchy_until_deleted(runtime, bundle):
-    from .conftest import cgroup_path, own_cgroup_dirs
+    from support import cgroup_path, own_cgroup_dirs
     cid, pid = created(runtime, bundle, "sleep", "100")
     dirs = own_cgroup_dirs(cgroup_path(bundle))
     assert len(dirs) >= 2

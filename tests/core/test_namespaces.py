@@ -7,7 +7,9 @@ import pytest
 
 from ociruntime.linux import NS_FILES
 
-from .conftest import detached, output_of
+from support import detached
+
+from .conftest import output_of
 
 
 def host_ns(kind):
@@ -51,7 +53,7 @@ def test_without_namespaces_every_one_is_the_runtimes_and_no_mount_is_made(runti
     with open("/proc/self/mountinfo") as f:
         mounts_before = f.read()
     cid = "c-" + uuid.uuid4().hex[:10]
-    rc, err = detached(runtime, "create", "--bundle", bundle.path, cid)
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, cid)
     assert rc == 0 and "mounts: not set up" in err, err
     try:
         pid = runtime.state(cid)["pid"]

@@ -3,7 +3,9 @@ import os
 
 from ociruntime.linux import CAP_NUMBERS
 
-from .conftest import output_of, run_in, status_fields
+from support import status_fields
+
+from .conftest import output_of, run_in
 
 
 def _mask(names):

@@ -6,8 +6,9 @@ import os
 import subprocess
 
 import pytest
+from support import detached, leftovers, new_id
 
-from .conftest import detached, leftovers, new_id, output_of
+from .conftest import output_of
 from .test_lifecycle import created
 
 CAP_SYS_PTRACE = 19
@@ -61,7 +62,7 @@ def test_proc_or_sys_through_a_symlink_is_refused(runtime, bundle, tmp_path, whe
     os.makedirs(os.path.join(bundle.rootfs, "fake" + where))
     os.symlink(target, link)
     bundle.set_args("true")
-    rc, err = detached(runtime, "run", "--bundle", bundle.path, new_id())
+    rc, _, err = detached(runtime, "run", "--bundle", bundle.path, new_id())
     assert rc != 0
     assert err.count("\n") == 1, err
     assert f'filesystem "{fs}" must be mounted on ordinary directory' in err, err
@@ -86,7 +87,7 @@ def test_a_symlink_above_a_proc_mount_resolves_inside_the_rootfs(runtime, bundle
 def test_proc_on_a_file_is_refused(runtime, bundle):
     os.rmdir(os.path.join(bundle.rootfs, "proc"))
     open(os.path.join(bundle.rootfs, "proc"), "w").close()
-    rc, err = detached(runtime, "run", "--bundle", bundle.path, new_id())
+    rc, _, err = detached(runtime, "run", "--bundle", bundle.path, new_id())
     assert rc != 0 and 'filesystem "proc" must be mounted on ordinary directory' in err, err
     assert leftovers(runtime, bundle) == {}
 

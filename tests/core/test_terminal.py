@@ -3,9 +3,9 @@ process sees the slave as its controlling terminal, with consoleSize applied."""
 import os
 import socket
 
-from conftest import read_pty, receive_fd
+from support import read_pty, receive_fd
 
-from .conftest import detached, new_id
+from support import detached, new_id
 
 
 def test_pty_through_the_console_socket(runtime, bundle, tmp_path):
@@ -17,7 +17,7 @@ def test_pty_through_the_console_socket(runtime, bundle, tmp_path):
         listener.bind(path)
         listener.listen(1)
         cid = new_id()
-        rc, err = detached(runtime, "create", "--bundle", bundle.path, "--console-socket", path, cid)
+        rc, _, err = detached(runtime, "create", "--bundle", bundle.path, "--console-socket", path, cid)
         assert rc == 0, err
         master, name = receive_fd(listener)
     try:
@@ -33,5 +33,5 @@ def test_pty_through_the_console_socket(runtime, bundle, tmp_path):
 def test_terminal_without_console_socket_is_refused(runtime, bundle):
     bundle.config["process"]["terminal"] = True
     bundle.save()
-    rc, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, new_id())
     assert rc != 0 and "console socket" in err and err.count("\n") == 1

@@ -11,7 +11,7 @@ import subprocess
 import uuid
 
 import pytest
-from conftest import reap_orphans
+from support import reap_orphans
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ENGINES_SH = os.path.join(REPO, "scripts", "engines.sh")

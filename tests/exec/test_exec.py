@@ -6,9 +6,9 @@ import socket
 import subprocess
 
 from ociruntime.linux import CAP_NUMBERS
-from conftest import SAMPLES, read_pty, receive_fd, wait_for
+from support import SAMPLES, read_pty, receive_fd, wait_for
 
-from security.containers import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
+from support import detached, exec_in, pids_sharing_pid_ns, start_container, status_fields
 
 NAMESPACES = ("pid", "net", "mnt", "uts", "ipc", "cgroup")
 SAMPLE_PROCESS = os.path.join(SAMPLES, "exec-process.json")
@@ -162,10 +162,10 @@ def _write_process(bundle, text):
 def test_bad_process_files_are_one_line_errors(runtime, bundle, container):
     cases = {
         '{"args": ["true"],': "invalid JSON",
-        '{"cwd": "/"}': "process.args must be a non-empty array",
-        '{"args": []}': "process.args must be a non-empty array",
-        '{"args": ["true"], "cwd": "tmp"}': "process.cwd must be an absolute path",
-        '["true"]': "process.args must be a non-empty array",
+        '{"cwd": "/"}': "process.args: must be a non-empty array",
+        '{"args": []}': "process.args: must be a non-empty array",
+        '{"args": ["true"], "cwd": "tmp"}': "process.cwd: must be an absolute path",
+        '["true"]': "process.args: must be a non-empty array",
     }
     before = pids_sharing_pid_ns(container.pid)
     for text, message in cases.items():

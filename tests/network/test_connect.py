@@ -5,7 +5,7 @@ from ociruntime import network
 from ociruntime.errors import RuntimeFailure
 from ociruntime.network import networks
 
-from .conftest import link_names
+from support.network_world import link_names
 
 
 def test_connect_adds_a_second_interface_and_disconnect_removes_it(world):

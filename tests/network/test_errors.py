@@ -8,7 +8,7 @@ from ociruntime import network
 from ociruntime.errors import RuntimeFailure
 from ociruntime.network import networks
 
-from .conftest import link_names
+from support.network_world import link_names
 
 NET = "org.ociruntime.network"
 

@@ -10,7 +10,7 @@ from ociruntime.errors import RuntimeFailure
 from ociruntime.network import netns
 from ociruntime.network.ports import parse_ports
 
-from .conftest import BUSYBOX, HOST_OUTSIDE_IP, OUTSIDE_IP
+from support.network_world import BUSYBOX, HOST_OUTSIDE_IP, OUTSIDE_IP
 
 
 def http_get(address, port, netns_fd=None):

@@ -1,12 +1,11 @@
 """Real containers (the `ociruntime` CLI on busybox bundles) on bridge networks.
 
-Every test runs in the throwaway world of tests/network/conftest.py: a "host" network
+Every test runs in the throwaway world of tests/support/network_world.py: a "host" network
 namespace the test (and so every CLI call it makes) runs in, joined by a veth to an
 "outside" namespace, with a temp OCIRUNTIME_NETWORK_DIR. The world checks at the end that
 no link, nft table or endpoint is left and that the real host's links are unchanged.
 """
 import copy
-import importlib.util
 import json
 import os
 import socket
@@ -19,17 +18,10 @@ from pyroute2 import IPRoute
 
 from ociruntime.network import netns, store
 
-_WORLD_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "network", "conftest.py")
-_spec = importlib.util.spec_from_file_location("network_world", _WORLD_PATH)
-network_world = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(network_world)
+from support import network_world
+from support.network_world import HOST_OUTSIDE_IP, OUTSIDE_IP  # noqa: F401 (for the tests)
 
-world = network_world.world
-HOST_OUTSIDE_IP = network_world.HOST_OUTSIDE_IP
-OUTSIDE_IP = network_world.OUTSIDE_IP
-NETWORK = "org.ociruntime.network"
-IP = "org.ociruntime.network.ip"
-PORTS = "org.ociruntime.network.ports"
+from ociruntime.network.annotations import IP, NETWORK, PORTS
 SUBNET, GATEWAY = "177.22.16.0/24", "177.22.16.1"
 
 

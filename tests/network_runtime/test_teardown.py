@@ -7,7 +7,9 @@ import pytest
 
 from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
 
-from .conftest import GATEWAY, host_view, network_world, on
+from support import network_world
+
+from .conftest import GATEWAY, host_view, on
 
 
 def wait_stopped(containers, cid, timeout=10):

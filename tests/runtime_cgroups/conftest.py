@@ -9,27 +9,12 @@ import time
 import uuid
 
 import pytest
-from conftest import cgroup_mountpoints
+from support import cgroup_mountpoints, new_id, wait_for  # noqa: F401 (wait_for: for the tests)
 
 BUSY_COUNTER = 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; done'
 
 
 V1 = any(cgroup_mountpoints())          # any v1 hierarchy: the runtime uses its v1 driver
-
-
-def wait_for(predicate, timeout=10, what="condition"):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
-def new_id():
-    return "cg-" + uuid.uuid4().hex[:10]
 
 
 def kernel_cgroup_dirs(pid):

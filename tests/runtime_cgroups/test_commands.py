@@ -5,7 +5,7 @@ import os
 import time
 
 import pytest
-from conftest import SAMPLES, proc_state, reap_orphans
+from support import SAMPLES, proc_state, reap_orphans
 
 from .conftest import BUSY_COUNTER, V1, kernel_cgroup_dirs, read_cg, wait_for
 

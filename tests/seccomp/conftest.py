@@ -1,3 +1,7 @@
-"""The seccomp tests reuse the core tests' helpers: what a failed command may leave
-behind, and the removal of the test cgroup parents."""
-from core.conftest import _remove_test_cgroup_parents, leftovers, new_id  # noqa: F401 (fixture, helpers)
+"""The seccomp tests remove their cgroup parents, as the core tests do."""
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _cgroup_parents_removed(remove_test_cgroup_parents):
+    pass

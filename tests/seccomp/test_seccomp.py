@@ -15,9 +15,9 @@ import threading
 import time
 
 import pytest
-from conftest import SAMPLES
+from support import SAMPLES
 
-from .conftest import leftovers, new_id
+from support import leftovers, new_id
 
 DOCKER_CONFIG = os.path.join(SAMPLES, "config.json")
 NOBODY = 65534

@@ -16,7 +16,7 @@ import uuid
 
 from ociruntime.linux import CAPABILITIES
 
-from .containers import exec_in, start_container
+from support import exec_in, start_container
 
 RUNTIME_BINARY = os.path.realpath("/opt/ociruntime/bin/python")
 

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from conftest import ociruntime_command, reap_orphans
+from support import ociruntime_command, reap_orphans
 
 USER = "ocitest"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

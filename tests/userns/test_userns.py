@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from security.containers import exec_in, start_container
+from support import exec_in, start_container
 
 HOST_BASE = 300000
 

@@ -11,7 +11,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from conftest import SAMPLES  # noqa: E402
+from support import SAMPLES  # noqa: E402
 from ociruntime.cgroups import open_manager, resources_for_spec  # noqa: E402
 
 SAMPLE = os.path.join(SAMPLES, "config.json")

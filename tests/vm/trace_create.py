@@ -18,7 +18,7 @@ sys.path.insert(0, REPO)
 sys.path.insert(0, os.path.join(REPO, "scripts"))
 sys.path.insert(0, os.path.join(REPO, "tests"))
 
-from conftest import SAMPLES, ociruntime_command, reap_orphans  # noqa: E402
+from support import SAMPLES, ociruntime_command, reap_orphans  # noqa: E402
 from make_busybox_bundle import make_bundle  # noqa: E402
 
 SAMPLE = os.path.join(SAMPLES, "config.json")

@@ -104,10 +104,6 @@ class V1Manager(Manager):
             if cgdir:
                 module.apply(cgdir, resources)
 
-    def add_pid(self, pid):
-        for path in self.paths.values():
-            files.write(path, "cgroup.procs", pid, "cgroups: adding the process")
-
     def placement(self):
         """(v1 `tasks` files, cgroup2 dir) for the C stages to join by themselves
         (csrc/spawn.c); the "" key is the controller-less cgroup2 of hybrid hosts."""

@@ -99,9 +99,6 @@ class V2Manager(Manager):
             from . import devices_ebpf
             devices_ebpf.apply(self.path, resources)
 
-    def add_pid(self, pid):
-        files.write(self.path, "cgroup.procs", pid, "cgroups: adding the process")
-
     def placement(self):
         """(no v1 `tasks` files, the cgroup dir): the C stages join by themselves."""
         return [], self.path

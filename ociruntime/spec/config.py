@@ -1,6 +1,6 @@
 """Load a bundle's config.json: read, parse, check against spec/config-schema.json.
 
-Every failure becomes one RuntimeFailure line that names the bundle file and what is wrong.
+Every failure becomes one ConfigError line that names the bundle file and what is wrong.
 Validation uses the build-generated ociruntime._validator (no jsonschema on the hot path); in a
 source checkout that was never built, the same code is generated in memory from spec/.
 """
@@ -8,25 +8,25 @@ import os
 
 from ociruntime import jsonio
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import ConfigError, InvalidArgument
 
 SUPPORTED_MAJOR = 1
-_SOURCE_SPEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "spec")
+_SOURCE_SPEC_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "spec")
 
 
 def load_config(bundle):
     """Return the parsed, schema-valid config.json of `bundle` (a directory path)."""
     if not os.path.exists(bundle):
-        raise RuntimeFailure(f"bundle {bundle}: no such directory")
+        raise InvalidArgument(f"bundle {bundle}: no such directory")
     if not os.path.isdir(bundle):
-        raise RuntimeFailure(f"bundle {bundle}: not a directory")
+        raise InvalidArgument(f"bundle {bundle}: not a directory")
     path = os.path.join(bundle, "config.json")
     doc = _parse(path, _read(path))
     _check_version(doc)
     try:
         _validator().validate_config(doc)
     except ValueError as violation:
-        raise RuntimeFailure(f"config.json: {violation}") from None
+        raise ConfigError(getattr(violation, "path", ""), getattr(violation, "message", str(violation))) from None
     return doc
 
 
@@ -35,18 +35,18 @@ def _read(path):
         with open(path, "rb") as f:
             return f.read()
     except FileNotFoundError:
-        raise RuntimeFailure(f"{path}: not found (a bundle needs a config.json)") from None
+        raise ConfigError("", "not found (a bundle needs a config.json)", source=path) from None
     except OSError as error:
-        raise RuntimeFailure(f"{path}: cannot read: {error.strerror or error}") from None
+        raise ConfigError("", f"cannot read: {error.strerror or error}", source=path) from None
 
 
 def _parse(path, data):
     try:
         return jsonio.loads(data)
     except UnicodeDecodeError:
-        raise RuntimeFailure(f"{path}: not valid UTF-8 text") from None
+        raise ConfigError("", "not valid UTF-8 text", source=path) from None
     except ValueError as error:
-        raise RuntimeFailure(f"{path}: invalid JSON at line {error.lineno}:{error.colno}: {error.msg}") from None
+        raise ConfigError("", f"invalid JSON at line {error.lineno}:{error.colno}: {error.msg}", source=path) from None
 
 
 def _check_version(doc):
@@ -56,15 +56,14 @@ def _check_version(doc):
         return
     major = version.split(".", 1)[0]
     if major.isdigit() and int(major) != SUPPORTED_MAJOR:
-        raise RuntimeFailure(
-            f"config.json: ociVersion {version!r} is not supported (this runtime implements {SUPPORTED_MAJOR}.x)")
+        raise ConfigError("", f"ociVersion {version!r} is not supported (this runtime implements {SUPPORTED_MAJOR}.x)")
 
 
 def _validator():
     try:
-        import ociruntime._validator as validator
+        import ociruntime.spec._validator as validator
     except ModuleNotFoundError as missing:
-        if missing.name != "ociruntime._validator":
+        if missing.name != "ociruntime.spec._validator":
             raise
         return _validator_from_source_tree()
     return validator
@@ -75,9 +74,9 @@ def _validator_from_source_tree():
     import sys
     import types
 
-    from ociruntime.schema_codegen import validator_source
+    from ociruntime.codegen.schema import validator_source
 
-    module = types.ModuleType("ociruntime._validator")
-    exec(compile(validator_source(_SOURCE_SPEC_DIR), "<ociruntime._validator from spec/>", "exec"), module.__dict__)
+    module = types.ModuleType("ociruntime.spec._validator")
+    exec(compile(validator_source(_SOURCE_SPEC_DIR), "<ociruntime.spec._validator from spec/>", "exec"), module.__dict__)
     sys.modules[module.__name__] = module
     return module

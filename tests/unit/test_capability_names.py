@@ -4,7 +4,7 @@ capability at all is refused."""
 import pytest
 
 from ociruntime.errors import RuntimeFailure
-from ociruntime.plan import cap_mask
+from ociruntime.spec.plan import cap_mask
 
 
 def test_names_above_the_kernels_last_capability_are_left_out_and_named():

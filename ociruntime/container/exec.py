@@ -3,69 +3,56 @@ init joined (user first), its cgroup, and the process's user, caps, rlimits,
 NNP and seccomp — the same C path as the init, minus the rootfs work."""
 import os
 
-from . import jsonio
-
 from .console import connect_console_socket
-from .errors import RuntimeFailure
+from ..errors import ConfigError, RuntimeFailure, SpawnError, WrongState
 from .signals import exit_code, forward_signals
 from .spawn import Spawn
 from .state import Container
 
 
-def load_process(path):
-    """The --process JSON (runtime-spec `process` object)."""
-    try:
-        with open(path) as f:
-            process = jsonio.loads(f.read())
-    except OSError as e:
-        raise RuntimeFailure(f"--process {path}: {e.strerror}") from None
-    except ValueError as e:
-        raise RuntimeFailure(f"--process {path}: invalid JSON: {e}") from None
-    if not isinstance(process, dict) or not isinstance(process.get("args"), list) or not process["args"]:
-        raise RuntimeFailure(f"--process {path}: process.args must be a non-empty array")
-    if "cwd" in process and not str(process["cwd"]).startswith("/"):
-        raise RuntimeFailure(f"--process {path}: process.cwd must be an absolute path")
-    return process
-
-
-def process_from_flags(base, args, o):
-    """runc's exec: the container's process with the command line's changes."""
+def process_with(base, args, *, terminal=False, env=(), cwd=None, user=None, additional_gids=(), caps=(),
+                 no_new_privileges=False):
+    """runc's exec: the container's process `base` with `args` and these changes
+    (user: (uid, gid); caps: names added to the bounding, effective and permitted sets)."""
     process = dict(base)
     process["args"] = list(args)
-    process["terminal"] = bool(o["tty"])
-    process["env"] = list(base.get("env", [])) + list(o["env"])
-    if o["cwd"]:
-        process["cwd"] = o["cwd"]
-    if o["user"]:
-        uid, _, gid = o["user"].partition(":")
-        try:
-            process["user"] = dict(base.get("user", {}), uid=int(uid), gid=int(gid or 0))
-        except ValueError:
-            raise RuntimeFailure(f"--user {o['user']}: expected uid[:gid] as numbers") from None
-    if o["additional_gids"]:
-        process.setdefault("user", {})["additionalGids"] = [int(g) for g in o["additional_gids"]]
-    if o["cap"]:
-        caps = {k: list(v) for k, v in (base.get("capabilities") or {}).items()}
+    process["terminal"] = bool(terminal)
+    process["env"] = list(base.get("env", [])) + list(env)
+    if cwd:
+        process["cwd"] = cwd
+    if user is not None:
+        process["user"] = dict(base.get("user", {}), uid=user[0], gid=user[1])
+    if additional_gids:
+        process.setdefault("user", {})["additionalGids"] = list(additional_gids)
+    if caps:
+        current = {k: list(v) for k, v in (base.get("capabilities") or {}).items()}
         # as runc 1.1: ambient too (the kernel raises it only where inheritable allows)
         for kind in ("bounding", "effective", "permitted", "ambient"):
-            caps[kind] = caps.get(kind, []) + [c for c in o["cap"] if c not in caps.get(kind, [])]
-        process["capabilities"] = caps
-    if o["no_new_privs"]:
+            current[kind] = current.get(kind, []) + [c for c in caps if c not in current.get(kind, [])]
+        process["capabilities"] = current
+    if no_new_privileges:
         process["noNewPrivileges"] = True
-    if o["process_label"] or o["apparmor"]:
-        raise RuntimeFailure("exec: AppArmor/SELinux are not enabled on this host")
     return process
+
+
+def check_process(process, source):
+    """A `process` object given to exec (its schema is not checked by load_config)."""
+    if not isinstance(process, dict) or not isinstance(process.get("args"), list) or not process["args"]:
+        raise ConfigError("process.args", "must be a non-empty array", source=source)
+    if "cwd" in process and not str(process["cwd"]).startswith("/"):
+        raise ConfigError("process.cwd", "must be an absolute path", source=source)
 
 
 def exec_process(root, container_id, process, *, pid_file=None, console_socket=None, detach=False,
-                 preserve_fds=0, warn=None):
-    """Start `process` in the container; returns its exit code (0 when detached)."""
-    from .plan import build_exec_plan, set_cgroup_placement
+                 preserve_fds=0, forward=False, warn=None):
+    """Start `process` in the container; returns its exit code, or its pid when detached.
+    forward: the caller's signals go to the process while it runs (the CLI's foreground)."""
+    from ..spec.plan import build_exec_plan, set_cgroup_placement
     c = Container.load(root, container_id)
     try:
         status = c.status()
         if status not in ("created", "running"):  # as runc: a created container's namespaces are joinable
-            raise RuntimeFailure(f"cannot exec in a {status} container")
+            raise WrongState(f"cannot exec in a {status} container", status)
         config, init_pid = c.state["config"], c.state["pid"]
         mgr = c.cgroup() if c.state.get("cgroup") else None
     finally:
@@ -87,7 +74,7 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         pid = spawn.release_stage1()
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
         if msg:
-            raise RuntimeFailure(f"exec: unexpected message from the process: {msg[:60]!r}")
+            raise SpawnError(f"exec: unexpected message from the process: {msg[:60]!r}")
         if pid_file:  # as runc: a pid file that cannot be written ends the process
             from .state import write_pid_file
             write_pid_file(pid_file, pid)
@@ -99,6 +86,7 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
             spawn.abort()
         raise
     if detach:
-        return 0
-    forward_signals(pid)
+        return pid
+    if forward:
+        forward_signals(pid)
     return exit_code(os.waitpid(pid, 0)[1])

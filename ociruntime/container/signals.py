@@ -3,7 +3,7 @@ the container's process gets (runc forwards all but these)."""
 import _signal as signal
 import os
 
-from .errors import RuntimeFailure
+from ..errors import InvalidArgument
 
 _NOT_FORWARDED = {signal.SIGCHLD, signal.SIGURG, signal.SIGWINCH, signal.SIGKILL, signal.SIGSTOP}
 
@@ -45,5 +45,5 @@ def parse_signal(text):
         else:
             num = getattr(signal, t, None) if t.isalnum() else None
     if num is None or not 0 < int(num) <= signal.SIGRTMAX:
-        raise RuntimeFailure(f"invalid signal: {text}")
+        raise InvalidArgument(f"invalid signal: {text}")
     return int(num)

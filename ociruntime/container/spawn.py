@@ -2,7 +2,7 @@
 import os
 import _signal as signal
 
-from .errors import RuntimeFailure
+from ..errors import SpawnError
 
 
 def init_error(text):
@@ -17,10 +17,10 @@ class Spawn:
     (stage 1's "pid" always comes before the init's first message)."""
 
     def __init__(self, plan):
-        from ._core import ffi, lib
-        pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", 512)
-        if lib.oci_spawn(plan.c, pid, sync, err, 512) < 0:
-            raise RuntimeFailure(ffi.string(err).decode(errors="replace"))
+        from .._core import ffi, lib
+        pid, sync, err = ffi.new("int *"), ffi.new("int *"), ffi.new("char[]", lib.OCI_ERR_LEN)
+        if lib.oci_spawn(plan.c, pid, sync, err, lib.OCI_ERR_LEN) < 0:
+            raise SpawnError(ffi.string(err).decode(errors="replace"))
         self.stage1 = pid[0]
         self.fd = sync[0]
         self.init_pid = 0
@@ -28,13 +28,13 @@ class Spawn:
     def recv(self):
         data = os.read(self.fd, 1 << 16).decode(errors="replace")
         if data.startswith("error "):
-            raise RuntimeFailure(init_error(data))
+            raise SpawnError(init_error(data))
         return data
 
     def expect(self, word):
         msg = self.recv()
         if msg.split(" ", 1)[0] != word:
-            raise RuntimeFailure(f"container init exited during set-up (expected {word!r}, got {msg[:40]!r})")
+            raise SpawnError(f"container init exited during set-up (expected {word!r}, got {msg[:40]!r})")
         return msg[len(word) + 1:]
 
     def send(self, msg):

@@ -4,11 +4,10 @@ import errno
 import fcntl
 import os
 
-from . import jsonio
-from .cgroups import is_frozen_from_state
-from .errors import RuntimeFailure
+from .. import jsonio
+from ..cgroups import is_frozen_from_state
+from ..errors import AlreadyExists, InvalidArgument, NotFound, RuntimeFailure, StateDamaged
 
-DEFAULT_ROOT = "/run/ociruntime"
 STATE_FILE = "state.json"
 START_SOCKET = "start.sock"
 _ID_PUNCTUATION = frozenset("_+-.")
@@ -16,10 +15,10 @@ _ID_PUNCTUATION = frozenset("_+-.")
 
 def check_id(container_id):
     if not container_id:
-        raise RuntimeFailure("container id cannot be empty")
+        raise InvalidArgument("container id cannot be empty")
     valid = all(ch.isalnum() or ch in _ID_PUNCTUATION for ch in container_id) and container_id.isascii()
     if not valid or container_id in (".", ".."):
-        raise RuntimeFailure(f"invalid container id format: {container_id}")
+        raise InvalidArgument(f"invalid container id format: {container_id}")
 
 
 def process_start_time(pid):
@@ -52,7 +51,7 @@ class Container:
         try:
             os.mkdir(c.dir, 0o711)
         except FileExistsError:
-            raise RuntimeFailure(f"container with id exists: {container_id}") from None
+            raise AlreadyExists(container_id) from None
         c._open_locked()
         return c
 
@@ -64,14 +63,24 @@ class Container:
         c = cls(root, container_id)
         try:
             c._open_locked() if locked else c._open()
+        except FileNotFoundError:
+            c.close()
+            raise NotFound(container_id) from None
+        try:
             with open(STATE_FILE, "rb", opener=c._opener) as f:
                 c.state = jsonio.loads(f.read())
         except FileNotFoundError:
             c.close()
-            raise RuntimeFailure(f"container {container_id} does not exist") from None
+            raise StateDamaged(container_id, "missing (no state.json)") from None
+        except OSError as e:
+            c.close()
+            raise StateDamaged(container_id, f"unreadable: {e.strerror}") from None
         except ValueError:
             c.close()
-            raise RuntimeFailure(f"container {container_id}: state is corrupt") from None
+            raise StateDamaged(container_id, "corrupt") from None
+        if not isinstance(c.state, dict) or not isinstance(c.state.get("config"), dict):
+            c.close()
+            raise StateDamaged(container_id, "corrupt") from None
         return c
 
     def _open(self):
@@ -122,7 +131,7 @@ class Container:
     def cgroup(self):
         if not self.state.get("cgroup"):
             raise RuntimeFailure(f"container {self.id} has no cgroup (a rootless runtime could not create one)")
-        from .cgroups import open_manager_from_state
+        from ..cgroups import open_manager_from_state
         return open_manager_from_state(self.state["cgroup"])
 
     def remove(self):

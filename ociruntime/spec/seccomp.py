@@ -7,8 +7,8 @@ twice become one rule per condition, absent flags mean SECCOMP_FILTER_FLAG_SPEC_
 import errno
 import os
 
-from . import SPEC_VERSION, jsonio
-from .errors import RuntimeFailure
+from .. import SPEC_VERSION, jsonio
+from ..errors import ConfigError
 
 # libseccomp's seccomp.h; ERRNO and TRACE carry errnoRet in their low 16 bits
 ACTIONS = {
@@ -50,7 +50,7 @@ NOTIFY_FORBIDDEN = ("sendmsg",)
 
 def _action(name, errno_ret, where):
     if name not in ACTIONS:
-        raise RuntimeFailure(f"config.json: {where}: unknown seccomp action {name!r}")
+        raise ConfigError(where, f"unknown seccomp action {name!r}")
     if name in ACTIONS_WITH_RET:
         return ACTIONS[name] | ((errno.EPERM if errno_ret is None else errno_ret) & 0xFFFF)
     return ACTIONS[name]
@@ -61,9 +61,9 @@ def _conditions(args, where):
     conds = []
     for i, arg in enumerate(args or ()):
         if arg["op"] not in OPERATORS:
-            raise RuntimeFailure(f"config.json: {where}.args[{i}].op: unknown seccomp operator {arg['op']!r}")
+            raise ConfigError(f"{where}.args[{i}].op", f"unknown seccomp operator {arg['op']!r}")
         if not 0 <= arg["index"] <= 5:
-            raise RuntimeFailure(f"config.json: {where}.args[{i}].index: a syscall has arguments 0 to 5")
+            raise ConfigError(f"{where}.args[{i}].index", "a syscall has arguments 0 to 5")
         conds.append((arg["index"], arg["value"], arg.get("valueTwo", 0), OPERATORS[arg["op"]]))
     if len({c[0] for c in conds}) < len(conds):
         return [[c] for c in conds]
@@ -79,14 +79,14 @@ def _rules(seccomp, default_action):
         if call["action"] == "SCMP_ACT_NOTIFY":
             forbidden = [n for n in call["names"] if n in NOTIFY_FORBIDDEN]
             if forbidden:
-                raise RuntimeFailure(f"config.json: {where}: SCMP_ACT_NOTIFY cannot be used for {forbidden[0]}"
-                                     " (the runtime needs it to hand the notify fd to the listener)")
+                raise ConfigError(where, f"SCMP_ACT_NOTIFY cannot be used for {forbidden[0]}"
+                                  " (the runtime needs it to hand the notify fd to the listener)")
         condition_sets = _conditions(call.get("args"), where)
         if action == default_action:
             continue
         for name in call["names"]:
             if not name:
-                raise RuntimeFailure(f"config.json: {where}.names: an empty syscall name")
+                raise ConfigError(f"{where}.names", "an empty syscall name")
             rules.extend((name, action, conds) for conds in condition_sets)
     return rules
 
@@ -96,7 +96,7 @@ def _flags(seccomp):
     mask = 0
     for i, name in enumerate(DEFAULT_FLAGS if names is None else names):
         if name not in FLAGS:
-            raise RuntimeFailure(f"config.json: linux.seccomp.flags[{i}]: unknown seccomp flag {name!r}")
+            raise ConfigError(f"linux.seccomp.flags[{i}]", f"unknown seccomp flag {name!r}")
         mask |= FLAGS[name][0]
     return mask
 
@@ -105,7 +105,7 @@ def _architectures(seccomp):
     names = []
     for i, arch in enumerate(seccomp.get("architectures") or ()):
         if arch not in ARCHITECTURES:
-            raise RuntimeFailure(f"config.json: linux.seccomp.architectures[{i}]: unsupported architecture {arch!r}")
+            raise ConfigError(f"linux.seccomp.architectures[{i}]", f"unsupported architecture {arch!r}")
         names.append(ARCHITECTURES[arch])
     return names
 
@@ -121,7 +121,7 @@ def set_seccomp(p, seccomp):
     """Fill p.c.seccomp from linux.seccomp (connecting to its listenerPath if needed)."""
     default_action = _action(seccomp["defaultAction"], seccomp.get("defaultErrnoRet"), "linux.seccomp.defaultAction")
     if seccomp["defaultAction"] == "SCMP_ACT_NOTIFY":
-        raise RuntimeFailure("config.json: linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be the default action")
+        raise ConfigError("linux.seccomp.defaultAction", "SCMP_ACT_NOTIFY cannot be the default action")
     rules = _rules(seccomp, default_action)
     holder = p.array("struct oci_seccomp", 1)
     sc = holder[0]
@@ -141,8 +141,8 @@ def set_seccomp(p, seccomp):
     sc.listener_fd = -1
     if sc.notify:
         if not seccomp.get("listenerPath"):
-            raise RuntimeFailure("config.json: linux.seccomp.listenerPath: required when SCMP_ACT_NOTIFY is used")
-        from .console import connect_unix
+            raise ConfigError("linux.seccomp.listenerPath", "required when SCMP_ACT_NOTIFY is used")
+        from ..container.console import connect_unix
         listener = connect_unix(seccomp["listenerPath"], "config.json: linux.seccomp.listenerPath")
         p._keep.append(listener)
         sc.listener_fd = listener.fileno()
@@ -160,7 +160,7 @@ CACHE_DIR = "/run/ociruntime-cache/seccomp"
 
 def _filter_key(sc):
     """Everything the compiled filter depends on, libseccomp's version included."""
-    from ._core import ffi, lib
+    from .._core import ffi, lib
     sc = sc[0]
     rules = [(ffi.string(r.name), r.action, [(a.index, a.value, a.value_two, a.op) for a in r.args[0:r.n_args]])
              for r in sc.rules[0:sc.n_rules]]
@@ -169,12 +169,12 @@ def _filter_key(sc):
 
 
 def _compile(sc):
-    from ._core import ffi, lib
+    from .._core import ffi, lib
     import tempfile
     with tempfile.TemporaryFile() as f:
-        err = ffi.new("char[]", 512)
-        if lib.oci_seccomp_export(sc, f.fileno(), err, 512) < 0:
-            raise RuntimeFailure(f"config.json: linux.seccomp: {ffi.string(err).decode()}")
+        err = ffi.new("char[]", lib.OCI_ERR_LEN)
+        if lib.oci_seccomp_export(sc, f.fileno(), err, lib.OCI_ERR_LEN) < 0:
+            raise ConfigError("linux.seccomp", ffi.string(err).decode())
         f.seek(0)
         return f.read()
 

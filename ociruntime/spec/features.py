@@ -1,5 +1,6 @@
 """`features`: what this runtime supports, in the runtime-spec features.json shape."""
-from . import SPEC_VERSION, __version__, linux, seccomp
+from .. import SPEC_VERSION, __version__, linux
+from . import seccomp
 
 
 def features():

@@ -3,7 +3,7 @@
 import json
 import os
 
-from .errors import RuntimeFailure
+from ..errors import RuntimeFailure
 
 _CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"]
 

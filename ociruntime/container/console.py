@@ -2,7 +2,7 @@
 Sockets come from `_socket`: `socket` imports enum, selectors and more (~3 ms a call)."""
 import os
 
-from .errors import RuntimeFailure
+from ..errors import RuntimeFailure
 
 
 def connect_unix(path, what):
@@ -28,7 +28,7 @@ def console_pair():
 
 
 def receive_master(sock):
-    from ._core import lib
+    from .._core import lib
     fd = lib.oci_recv_fd(sock.fileno())
     if fd < 0:
         raise RuntimeFailure("the container's init did not send its pty")

@@ -4,7 +4,7 @@ import os
 import _signal as signal
 import select
 
-from .errors import RuntimeFailure
+from ..errors import HookError
 
 
 def _wait(pid, timeout):
@@ -33,7 +33,7 @@ def _output(fd):
 
 
 def run_hook(kind, index, hook, state_json):
-    """Run one hook with the state on its stdin; RuntimeFailure when it fails, with what
+    """Run one hook with the state on its stdin; HookError when it fails, with what
     the hook said (its stdout and stderr are kept for that, as runc keeps them)."""
     path = hook["path"]
     env = hook.get("env")
@@ -48,7 +48,7 @@ def run_hook(kind, index, hook, state_json):
     except OSError as e:
         os.close(out)
         os.close(err)
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {e.strerror}") from None
+        raise HookError(kind, index, f"{kind} hook #{index} ({path}): {e.strerror}") from None
     finally:
         os.close(r)
     try:
@@ -60,11 +60,11 @@ def run_hook(kind, index, hook, state_json):
     status = _wait(pid, hook.get("timeout", 0))
     said = "".join(f", {name}: {text}" for name, text in (("stdout", _output(out)), ("stderr", _output(err))) if text)
     if status is None:
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): timed out after {hook['timeout']}s{said}")
+        raise HookError(kind, index, f"{kind} hook #{index} ({path}): timed out after {hook['timeout']}s{said}")
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         what = f"exit status {code}" if code > 0 else f"killed by signal {-code}"
-        raise RuntimeFailure(f"{kind} hook #{index} ({path}): {what}{said}")
+        raise HookError(kind, index, f"{kind} hook #{index} ({path}): {what}{said}")
 
 
 def run_hooks(kind, hooks, state_json, warn=None):
@@ -73,7 +73,7 @@ def run_hooks(kind, hooks, state_json, warn=None):
     for i, hook in enumerate(hooks.get(kind, ())):
         try:
             run_hook(kind, i, hook, state_json)
-        except RuntimeFailure as e:
+        except HookError as e:
             if warn is None:
                 raise
             warn(str(e))

@@ -4,8 +4,8 @@ Everything the kernel will be asked happens in C; every decision about what to a
 is made here, where errors can name the config field they come from."""
 import os
 
-from . import linux
-from .errors import RuntimeFailure
+from .. import linux
+from ..errors import ConfigError
 
 DEFAULT_DEVICES = (
     ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7),
@@ -18,7 +18,7 @@ class Plan:
     """A struct oci_plan and every cdata it points to (kept alive with it)."""
 
     def __init__(self):
-        from ._core import ffi
+        from .._core import ffi
         self.ffi = ffi
         self.c = ffi.new("struct oci_plan *")
         self._keep = []
@@ -39,6 +39,11 @@ class Plan:
         self._keep.append(arr)
         return arr, len(items)
 
+    def limit(self, name):
+        """A fixed size of the C side (csrc/ociruntime.h), e.g. OCI_MAX_JOINS."""
+        from .._core import lib
+        return getattr(lib, name)
+
     def array(self, ctype, n):
         arr = self.ffi.new(f"{ctype}[]", max(n, 1))
         self._keep.append(arr)
@@ -55,7 +60,7 @@ def parse_mount_options(options, where):
         elif opt in linux.PROPAGATION:
             propagation |= linux.PROPAGATION[opt]
         elif opt in ("idmap", "ridmap") or (opt.startswith("r") and opt[1:] in linux.MOUNT_FLAGS and opt != "rbind"):
-            raise RuntimeFailure(f"{where}: mount option {opt!r} is not supported")
+            raise ConfigError(where, f"mount option {opt!r} is not supported")
         else:
             data.append(opt)
     return flags, propagation, ",".join(data) or None
@@ -66,7 +71,7 @@ def namespaces(config):
     result = {}
     for i, ns in enumerate(config.get("linux", {}).get("namespaces", [])):
         if ns["type"] in result:
-            raise RuntimeFailure(f"config.json: linux.namespaces[{i}]: duplicate namespace {ns['type']!r}")
+            raise ConfigError(f"linux.namespaces[{i}]", f"duplicate namespace {ns['type']!r}")
         result[ns["type"]] = ns.get("path") or None
     return result
 
@@ -83,14 +88,16 @@ def _refuse_without_mount_ns(config):
     lin = config.get("linux", {})
     for field in ("maskedPaths", "readonlyPaths", "rootfsPropagation"):
         if lin.get(field):
-            raise RuntimeFailure(f"config.json: linux.{field}: needs a mount namespace of the container's own")
+            raise ConfigError(f"linux.{field}", "needs a mount namespace of the container's own")
     if config["root"].get("readonly"):
-        raise RuntimeFailure("config.json: root.readonly: needs a mount namespace of the container's own")
+        raise ConfigError("root.readonly", "needs a mount namespace of the container's own")
 
 
 def _set_namespaces(p, ns):
     flags = 0
     joins = [(t, path) for t, path in ns.items() if path]
+    if len(joins) > p.limit("OCI_MAX_JOINS"):
+        raise ConfigError("linux.namespaces", f"at most {p.limit('OCI_MAX_JOINS')} namespaces can be joined")
     for t, path in ns.items():
         if not path:
             flags |= linux.NAMESPACES[t]
@@ -98,7 +105,7 @@ def _set_namespaces(p, ns):
     p.c.joins = arr = p.array("struct oci_join_ns", len(joins))
     for i, (t, path) in enumerate(joins):
         if not os.path.exists(path):
-            raise RuntimeFailure(f"config.json: linux.namespaces: {t} namespace path {path} does not exist")
+            raise ConfigError("linux.namespaces", f"{t} namespace path {path} does not exist")
         arr[i].type = linux.NAMESPACES[t]
         arr[i].path = p.string(path)
     p.c.n_joins = len(joins)
@@ -125,7 +132,7 @@ def _expand_mounts(config, bundle, cgroup_mounts):
         is_bind = m.get("type") == "bind" or any(o in ("bind", "rbind") for o in m.get("options", ()))
         if is_bind:
             if not src:
-                raise RuntimeFailure(f"config.json: mounts[{i}]: a bind mount needs a source")
+                raise ConfigError(f"mounts[{i}]", "a bind mount needs a source")
             m["source"] = os.path.join(bundle, src)
             m["bind"] = True
         result.append(m)
@@ -135,9 +142,9 @@ def _expand_mounts(config, bundle, cgroup_mounts):
 def _set_mounts(p, mounts):
     p.c.mounts = arr = p.array("struct oci_mount", len(mounts))
     for i, m in enumerate(mounts):
-        where = f"config.json: mounts[{i}] ({m['destination']})"
+        where = f"mounts[{i}] ({m['destination']})"
         if not m["destination"].startswith("/"):
-            raise RuntimeFailure(f"{where}: destination must be an absolute path")
+            raise ConfigError(where, "destination must be an absolute path")
         flags, propagation, data = parse_mount_options(m.get("options"), where)
         if m.get("bind"):
             flags |= linux.MS_BIND
@@ -145,7 +152,7 @@ def _set_mounts(p, mounts):
         else:
             mtype = m.get("type")
             if not mtype:
-                raise RuntimeFailure(f"{where}: type is required for a non-bind mount")
+                raise ConfigError(where, "type is required for a non-bind mount")
         arr[i].source = p.string(m.get("source"))
         arr[i].destination = p.string(os.path.normpath(m["destination"]))
         arr[i].type = p.string(mtype)
@@ -192,9 +199,9 @@ def _set_sysctl(p, config, ns):
     for key, value in config.get("linux", {}).get("sysctl", {}).items():
         owner = next((n for prefix, n in _SYSCTL_NAMESPACE if key.startswith(prefix)), None)
         if owner is None:
-            raise RuntimeFailure(f"config.json: linux.sysctl: {key} is not in a separate kernel namespace")
+            raise ConfigError("linux.sysctl", f"{key} is not in a separate kernel namespace")
         if owner not in ns:
-            raise RuntimeFailure(f"config.json: linux.sysctl: {key} needs a {owner} namespace of the container's own")
+            raise ConfigError("linux.sysctl", f"{key} needs a {owner} namespace of the container's own")
         items.append(key.replace(".", "/") + "=" + value)
     p.c.sysctl, p.c.n_sysctl = p.strings(items)
 
@@ -203,7 +210,7 @@ def _set_rootfs(p, config, bundle, ns):
     root = config["root"]
     rootfs = os.path.join(bundle, root["path"])
     if not os.path.isdir(rootfs):
-        raise RuntimeFailure(f"config.json: root.path: rootfs {rootfs} does not exist")
+        raise ConfigError("root.path", f"rootfs {rootfs} does not exist")
     p.c.rootfs = p.string(os.path.realpath(rootfs))
     p.c.rootfs_readonly = 1 if root.get("readonly") else 0
     prop = config.get("linux", {}).get("rootfsPropagation")
@@ -214,7 +221,7 @@ def _set_rootfs(p, config, bundle, ns):
     for field in ("hostname", "domainname"):
         if config.get(field):
             if "uts" not in ns:
-                raise RuntimeFailure(f"config.json: {field}: setting it needs a uts namespace")
+                raise ConfigError(field, "setting it needs a uts namespace")
             setattr(p.c, field, p.string(config[field]))
 
 
@@ -226,7 +233,7 @@ def cap_mask(names, where, last_cap):
     for name in names or ():
         num = linux.CAP_NUMBERS.get(name)
         if num is None:
-            raise RuntimeFailure(f"config.json: {where}: unknown capability {name!r}")
+            raise ConfigError(where, f"unknown capability {name!r}")
         if num <= last_cap:
             mask |= 1 << num
         elif name not in unavailable:
@@ -262,7 +269,7 @@ def set_capabilities(p, caps, where="process.capabilities"):
     missing = (masks[1] | masks[3]) & ~_runtime_bounding_set()
     if missing:
         names = [linux.CAPABILITIES[i] for i in range(last + 1) if missing >> i & 1]
-        raise RuntimeFailure(f"config.json: {where}: {', '.join(names)} not in the runtime's own bounding set")
+        raise ConfigError(where, f"{', '.join(names)} not in the runtime's own bounding set")
     p.c.caps = masks
     p.c.has_caps = 1
 
@@ -281,16 +288,18 @@ def set_process(p, proc, where="process"):
     """The process fields shared by create and exec."""
     args = proc.get("args") or []
     if not args:
-        raise RuntimeFailure(f"config.json: {where}.args: must not be empty")
+        raise ConfigError(f"{where}.args", "must not be empty")
     p.c.argv, _ = p.strings(args)
     p.c.envp, _ = p.strings(unique_env(proc.get("env", [])))
     if not proc.get("cwd", "/").startswith("/"):
-        raise RuntimeFailure(f"config.json: {where}.cwd: must be an absolute path")
+        raise ConfigError(f"{where}.cwd", "must be an absolute path")
     p.c.cwd = p.string(proc.get("cwd", "/"))
     user = proc.get("user", {})
     p.c.uid = user.get("uid", 0)
     p.c.gid = user.get("gid", 0)
     gids = user.get("additionalGids", [])
+    if len(gids) > p.limit("OCI_MAX_GIDS"):
+        raise ConfigError(f"{where}.user.additionalGids", f"at most {p.limit('OCI_MAX_GIDS')} groups, got {len(gids)}")
     p.c.additional_gids = arr = p.array("unsigned int", len(gids))
     for i, g in enumerate(gids):
         arr[i] = g
@@ -300,7 +309,7 @@ def set_process(p, proc, where="process"):
     p.c.rlimits = rarr = p.array("struct oci_rlimit", len(rlimits))
     for i, r in enumerate(rlimits):
         if r["type"] not in linux.RLIMITS:
-            raise RuntimeFailure(f"config.json: {where}.rlimits[{i}].type: unknown rlimit {r['type']!r}")
+            raise ConfigError(f"{where}.rlimits[{i}].type", f"unknown rlimit {r['type']!r}")
         rarr[i].resource = linux.RLIMITS[r["type"]]
         rarr[i].soft = r["soft"]
         rarr[i].hard = r["hard"]
@@ -311,7 +320,7 @@ def set_process(p, proc, where="process"):
     p.c.no_new_privileges = 1 if proc.get("noNewPrivileges") else 0
     for field, what in (("apparmorProfile", "AppArmor"), ("selinuxLabel", "SELinux")):
         if proc.get(field):
-            raise RuntimeFailure(f"config.json: {where}.{field}: {what} is not enabled on this host")
+            raise ConfigError(f"{where}.{field}", f"{what} is not enabled on this host")
     set_capabilities(p, proc.get("capabilities"), f"{where}.capabilities")
     console = proc.get("consoleSize") or {}
     p.c.console_rows = console.get("height", 0)

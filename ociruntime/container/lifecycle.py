@@ -7,8 +7,8 @@ import os
 import sys
 import time
 
-from . import SPEC_VERSION, jsonio
-from .errors import RuntimeFailure
+from .. import SPEC_VERSION, jsonio
+from ..errors import ConfigError, NotFound, RuntimeFailure, SpawnError, WrongState
 from .state import START_SOCKET, Container, process_start_time, write_pid_file
 
 
@@ -42,12 +42,32 @@ def _wait_exit(pid, timeout=None):
         os.close(fd)
 
 
+def wait_init(pid, timeout=None):
+    """Wait for a live init to exit: its exit code (128+N when killed by signal N) if it
+    is the caller's child (reaped here), else None. TimeoutError after timeout s."""
+    if not _wait_exit(pid, timeout):
+        raise TimeoutError(f"the container's init {pid} is still running after {timeout}s")
+    return reap_if_child(pid)
+
+
+def reap_if_child(pid):
+    """The exit code of the caller's exited child `pid` (reaped now); None if not a child."""
+    try:
+        wpid, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return None
+    if not wpid:
+        return None
+    from .signals import exit_code
+    return exit_code(status)
+
+
 def _write_id_maps(pid, config):
     lin = config.get("linux", {})
     for kind in ("uid", "gid"):
         maps = lin.get(f"{kind}Mappings") or []
         if not maps:
-            raise RuntimeFailure(f"config.json: linux.{kind}Mappings: a user namespace needs {kind} mappings")
+            raise ConfigError(f"linux.{kind}Mappings", f"a user namespace needs {kind} mappings")
         text = "".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in maps)
         try:
             if kind == "gid" and os.geteuid() != 0:  # the kernel's condition for an unprivileged gid_map
@@ -56,13 +76,13 @@ def _write_id_maps(pid, config):
             with open(f"/proc/{pid}/{kind}_map", "w") as f:
                 f.write(text)
         except OSError as e:
-            raise RuntimeFailure(f"config.json: linux.{kind}Mappings: {e.strerror}") from None
+            raise ConfigError(f"linux.{kind}Mappings", e.strerror) from None
 
 
 def _check_id_mappings(config, ns):
     lin = config.get("linux", {})
     if (lin.get("uidMappings") or lin.get("gidMappings")) and "user" not in ns:
-        raise RuntimeFailure("config.json: linux.uidMappings: mappings given without a user namespace")
+        raise ConfigError("linux.uidMappings", "mappings given without a user namespace")
 
 
 def _require_fields(config):
@@ -70,13 +90,13 @@ def _require_fields(config):
     container needs them, as in runc."""
     for field in ("process", "root"):
         if field not in config:
-            raise RuntimeFailure(f"config.json: {field}: required to create a container")
+            raise ConfigError(field, "required to create a container")
 
 
 def _setup_cgroup(c, config):
     """The container's cgroup; None for a rootless container that may not make one
     (as runc: fine unless linux.resources asks for limits, which then fail)."""
-    from .cgroups import open_manager, resources_for_spec
+    from ..cgroups import open_manager, resources_for_spec
     lin = config.get("linux", {})
     mgr = open_manager(lin.get("cgroupsPath"), c.id)
     try:
@@ -93,18 +113,18 @@ def _setup_cgroup(c, config):
 def _cgroup_mounts(mgr, ns):
     def expand(mount):
         if mgr is None:
-            raise RuntimeFailure(f"config.json: mounts: {mount['destination']}: a cgroup mount needs a cgroup, "
-                                 "and this rootless container may not create one")
+            raise ConfigError("mounts", f"{mount['destination']}: a cgroup mount needs a cgroup, "
+                              "and this rootless container may not create one")
         return mgr.container_mounts(mount, "cgroup" in ns and ns["cgroup"] is None)
     return expand
 
 
 def create(root, container_id, bundle, *, pid_file=None, console_socket=None, console=None, no_pivot=False,
-           preserve_fds=0, log=None, trace=None):
+           preserve_fds=0, warn=None, trace=None):
     """`create`: the init waits on its start socket when this returns.
     On any failure nothing is left: no process, cgroup, network or state dir."""
-    from .config import load_config
-    from .plan import build_create_plan, host_mount_ns_skips, namespaces, set_cgroup_placement
+    from ..spec.config import load_config
+    from ..spec.plan import build_create_plan, host_mount_ns_skips, namespaces, set_cgroup_placement
     from .console import connect_console_socket
     from .spawn import Spawn
 
@@ -126,9 +146,9 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     ns = namespaces(config)
     _check_id_mappings(config, ns)
     skipped = host_mount_ns_skips(config) if "mount" not in ns else []
-    if skipped and log:
-        log.warning(f"config.json: {', '.join(skipped)}: not set up: without a mount namespace of its own "
-                    "the container shares the host's mount table, which is never changed")
+    if skipped and warn:
+        warn(f"config.json: {', '.join(skipped)}: not set up: without a mount namespace of its own "
+             "the container shares the host's mount table, which is never changed")
     preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
 
     c = Container.make(root, container_id)
@@ -147,8 +167,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             preserve_fds=preserve_fds, no_pivot=no_pivot,
             cgroup_mounts=_cgroup_mounts(mgr, ns))
         set_cgroup_placement(plan, mgr)
-        for warning in plan.warnings if log else ():
-            log.warning(warning)
+        for warning in plan.warnings if warn else ():
+            warn(warning)
         if trace:
             trace("plan")
         spawn = Spawn(plan)
@@ -162,7 +182,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         c.state["pid"] = spawn.init_pid
         init_info = process_start_time(spawn.init_pid)
         if init_info is None:
-            raise RuntimeFailure("container init exited during set-up")
+            raise SpawnError("container init exited during set-up")
         c.state["init_start_time"] = init_info[1]
         spawn.expect("hooks")
         if trace:
@@ -203,28 +223,27 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     return c
 
 
-NETWORK_ANNOTATION = "org.ociruntime.network"
-
-
 def wants_host_network(config):
-    return (config.get("annotations") or {}).get(NETWORK_ANNOTATION) == "host"
+    from ..network.annotations import MODE_HOST, NETWORK
+    return (config.get("annotations") or {}).get(NETWORK) == MODE_HOST
 
 
 def _attach_network(c, config, ns, pid):
     """Bridge networking asked for by annotations (ociruntime/network/README.md)."""
+    from ..network.annotations import MODE_HOST, NETWORK, wants_network
     annotations = config.get("annotations") or {}
-    if NETWORK_ANNOTATION not in annotations:
+    if not wants_network(annotations):
         return None  # `lo` is already up: the init did it (csrc/namespaces.c)
-    from . import network
-    if annotations[NETWORK_ANNOTATION] != "host" and ("network" not in ns or ns["network"] is not None):
-        raise RuntimeFailure(f"config.json: annotations: {NETWORK_ANNOTATION} needs a new network namespace")
+    from .. import network
+    if annotations[NETWORK] != MODE_HOST and ("network" not in ns or ns["network"] is not None):
+        raise ConfigError("annotations", f"{NETWORK} needs a new network namespace")
     record = network.attach(c.id, pid, annotations)
     c.state["network"] = record
     return record
 
 
 def _detach_network(c, record):
-    from . import network
+    from .. import network
     network.detach(c.id, record)
 
 
@@ -232,7 +251,7 @@ def _send_with_exec_stub(sock, data):
     """data, with the sealed exec stub (csrc/spawn.c oci_exec_stub_memfd) riding on its
     first bytes: made now, so the init holds no such fd while it waits for start."""
     import _socket
-    from ._core import lib
+    from .._core import lib
     stub = lib.oci_exec_stub_memfd()
     if stub < 0:
         sock.sendall(data)
@@ -255,7 +274,7 @@ def _release_init(c):
         sock.connect(f"/proc/self/fd/{c.dir_fd}/{START_SOCKET}")
     except OSError as e:
         sock.close()
-        raise RuntimeFailure(f"the container's init is gone: {e.strerror}") from None
+        raise SpawnError(f"the container's init is gone: {e.strerror}") from None
     try:
         os.unlink(START_SOCKET, dir_fd=c.dir_fd)
         _send_with_exec_stub(sock, _state_json(c, "created").encode())
@@ -268,16 +287,16 @@ def _release_init(c):
     if reply:
         from .spawn import init_error
         text = reply.decode(errors="replace")
-        raise RuntimeFailure(init_error(text) if text.startswith("error ") else text)
+        raise SpawnError(init_error(text) if text.startswith("error ") else text)
 
 
-def start(root, container_id, warn):
+def start(root, container_id, *, warn=None):
     c = Container.load(root, container_id)
     try:
         status = c.status()
         if status != "created":
-            raise RuntimeFailure(f"cannot start a container that is {status}" if status != "stopped"
-                                 else "cannot start a container that has stopped")
+            raise WrongState(f"cannot start a container that is {status}" if status != "stopped"
+                             else "cannot start a container that has stopped", status)
         _release_init(c)
         hooks = c.state["config"].get("hooks", {})
         if hooks.get("poststart"):
@@ -287,12 +306,12 @@ def start(root, container_id, warn):
         c.close()
 
 
-def kill(root, container_id, sig, all_processes=False):
+def kill(root, container_id, sig, *, all_processes=False):
     c = Container.load(root, container_id)
     try:
         status = c.status()
         if status == "stopped" and not all_processes:
-            raise RuntimeFailure("container not running")
+            raise WrongState("container not running", status)
         if status == "stopped":
             _signal_leftovers(c, sig)
         elif all_processes:
@@ -352,22 +371,25 @@ def destroy(c, warn):
         c.remove()
 
 
-def delete(root, container_id, force, warn):
+def delete(root, container_id, *, force=False, warn=None):
+    """Returns the pid the init had (0: none was recorded, or force and no container):
+    the caller reaps it if it is its child."""
     try:
         c = Container.load(root, container_id)
-    except RuntimeFailure:
+    except NotFound:
         if force:
-            return
+            return 0
         raise
     try:
         status = c.status()
         if status in ("running", "paused") and not force:
-            raise RuntimeFailure(f"cannot delete container {container_id} that is not stopped: {status}")
+            raise WrongState(f"cannot delete container {container_id} that is not stopped: {status}", status)
         if status != "stopped":
             _kill_init_and_wait(c)
         else:
             _signal_leftovers(c, signal.SIGKILL)
         destroy(c, warn)
+        return c.state.get("pid", 0)
     finally:
         c.close()
 
@@ -378,7 +400,7 @@ def pid_for_network(root, container_id):
     c = Container.load(root, container_id)
     try:
         if c.status() not in ("created", "running", "paused"):
-            raise RuntimeFailure(f"container {container_id} is not running")
+            raise WrongState(f"container {container_id} is not running", c.status())
         if not c.state.get("network"):
             c.state["network"] = {"mode": "connected"}
             c.save()
@@ -395,21 +417,10 @@ def state(root, container_id):
         c.close()
 
 
-def list_states(root):
-    from .state import list_ids
-    result = []
-    for cid in list_ids(root):
-        try:
-            result.append(dict(state(root, cid), owner=_owner(os.path.join(root, cid))))
-        except (RuntimeFailure, FileNotFoundError):
-            continue
-    return result
-
-
-def _owner(state_dir):
+def owner(root, container_id):
     """Who owns the state dir, by name ("#UID" without one): runc's `list` OWNER."""
     import pwd
-    uid = os.stat(state_dir).st_uid
+    uid = os.stat(os.path.join(root, container_id)).st_uid
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:

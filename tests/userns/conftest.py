@@ -1,2 +1,0 @@
-"""The user-namespace tests' fixtures."""
-from security.containers import open_bundle  # noqa: F401 (a fixture)
