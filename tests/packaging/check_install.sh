@@ -3,9 +3,9 @@
 #   1. `pip install .`                      (build isolation: pyproject.toml's build requirements)
 #   2. `python -m build` (sdist, then the wheel from the sdist) and `pip install <wheel>`
 # Each must give a working `ociruntime` command (`run` of a busybox bundle), the Python
-# API (`ociruntime.run`, `Runtime`), and networking (pyroute2 declared and importable;
-# tests/network/test_bridge.py run against the installed package, from outside the
-# checkout). Needs root and network access to PyPI. Leaves nothing behind.
+# API (`ociruntime.run`, `Runtime`), and networking (the _netlink extension built and
+# importable; tests/network/test_bridge.py, which reads links back with pyroute2, run
+# against the installed package from outside the checkout). Needs root and network access to PyPI. Leaves nothing behind.
 #     sh tests/packaging/check_install.sh [python]     (default: /usr/bin/python3)
 set -eu
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,11 +36,11 @@ rt = ociruntime.Runtime(root)
 with rt.create("api-check", bundle) as c:
     assert c.status == "created", c.status
 assert rt.list() == []
-import pyroute2, ociruntime.network.endpoints  # noqa: E401,F401 (networking importable)
+import ociruntime._netlink, ociruntime.network.endpoints  # noqa: E401,F401 (networking importable)
 print("   python API: ok")
 PY
     )
-    pip_q "$venv/bin/pip" install pytest
+    pip_q "$venv/bin/pip" install pytest "pyroute2==0.9.7"   # the tests' own dependencies
     (cd /tmp && "$venv/bin/python" -m pytest -q -p no:cacheprovider "$REPO/tests/network/test_bridge.py" >"$WORK/pytest.out" 2>&1) ||
         { cat "$WORK/pytest.out"; echo "FAIL: $name: networking tests"; exit 1; }
     echo "   networking (tests/network/test_bridge.py against the installed package): $(tail -1 "$WORK/pytest.out")"
