@@ -16,15 +16,15 @@ SPEC_VERSION = "1.2.0"
 DEFAULT_ROOT = "/run/ociruntime"  # --root: one directory per container
 
 __all__ = ["Runtime", "Container", "run", "RuntimeFailure", "InvalidArgument", "NotFound", "AlreadyExists",
-           "StateDamaged", "WrongState", "ConfigError", "CgroupError", "SpawnError", "HookError",
-           "DEFAULT_ROOT", "SPEC_VERSION", "__version__"]
+           "StateDamaged", "WrongState", "ConfigError", "CgroupError", "NetworkError", "SpawnError",
+           "HookError", "DEFAULT_ROOT", "SPEC_VERSION", "__version__"]
 _API = ("Runtime", "Container", "run")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api import Container, Runtime, run
-    from .errors import (AlreadyExists, CgroupError, ConfigError, HookError, InvalidArgument, NotFound,
-                         RuntimeFailure, SpawnError, StateDamaged, WrongState)
+    from .errors import (AlreadyExists, CgroupError, ConfigError, HookError, InvalidArgument, NetworkError,
+                         NotFound, RuntimeFailure, SpawnError, StateDamaged, WrongState)
 
 
 def __getattr__(name):

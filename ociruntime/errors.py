@@ -70,6 +70,13 @@ class CgroupError(RuntimeFailure):
     """The kernel refused a cgroup operation (a limit, a freeze, a mkdir)."""
 
 
+class NetworkError(RuntimeFailure):
+    """A network request the host cannot satisfy as asked (an address or port taken, a
+    subnet overlapping another, a network with members) or the kernel refused
+    (rtnetlink, nftables). Malformed values are InvalidArgument (flags) or ConfigError
+    (annotations)."""
+
+
 class SpawnError(RuntimeFailure):
     """The container's init (or an exec'd process) failed while being set up: the
     message is the C core's own line (csrc/spawn.c)."""

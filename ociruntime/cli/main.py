@@ -192,7 +192,7 @@ def cmd_events(rt, o, args, log, trace):
 
 
 def cmd_network(rt, o, args, log, trace):
-    from ..network.cli import main as network_main
+    from .network import main as network_main
     return network_main(args, pid_of=lambda cid: _pid_for_network(rt.root, cid))
 
 

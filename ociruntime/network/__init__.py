@@ -15,7 +15,7 @@ call `wants_network(annotations)` first. libnl and libnftables load only inside
 `attach`/`detach`/`connect`/`disconnect` when there is kernel work to do.
 
 Networks themselves (create/ls/inspect/rm) live in `ociruntime.network.networks`,
-and `ociruntime.network.cli.main(argv, pid_of)` serves `ociruntime network ...`.
+and `ociruntime.cli.network.main(argv, pid_of)` serves `ociruntime network ...`.
 """
 from ociruntime.network.annotations import MODE_HOST, MODE_NONE, wants_network
 

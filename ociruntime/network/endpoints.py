@@ -7,7 +7,7 @@ released, so a refused or failed request leaves no veth, address, rule or state 
 import os
 
 from ociruntime.container.state import check_id
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import NetworkError
 from ociruntime.network import firewall, ipam, netns, networks, store, sysctl
 from ociruntime.network.names import host_veth_name, rule_tag_for_endpoint, rule_tag_for_network
 from ociruntime.network.ports import ports_clash
@@ -19,13 +19,13 @@ def join(name, container_id, pid, wanted_ip, ports, default_route):
     netns_fd = netns.open_netns(pid)
     try:
         if netns.shares_our_netns(pid):
-            raise RuntimeFailure(
+            raise NetworkError(
                 f"container {container_id} uses the host network namespace: cannot add interfaces")
         with store.locked():
             _release_stale_endpoints()
             network = networks.get_locked(name)
             if container_id in network["endpoints"]:
-                raise RuntimeFailure(f"container {container_id} is already connected to network {name!r}")
+                raise NetworkError(f"container {container_id} is already connected to network {name!r}")
             _check_ports_free(ports)
             endpoint = {
                 "ip": ipam.assign_address(network, wanted_ip),
@@ -47,7 +47,7 @@ def leave(name, container_id):
     with store.locked():
         network = networks.get_locked(name)
         if container_id not in network["endpoints"]:
-            raise RuntimeFailure(f"container {container_id} is not connected to network {name!r}")
+            raise NetworkError(f"container {container_id} is not connected to network {name!r}")
         _tear_down([network], container_id)
 
 
@@ -67,7 +67,7 @@ def _check_ports_free(ports):
                     if ports_clash(mine, theirs):
                         where = mine["host_ip"] or "0.0.0.0"
                         port = f"{where}:{mine['host_port']}/{mine['proto']}"
-                        raise RuntimeFailure(f"port {port} is already published by container {owner}")
+                        raise NetworkError(f"port {port} is already published by container {owner}")
 
 
 def _plumb(network, container_id, endpoint, netns_fd, default_route):

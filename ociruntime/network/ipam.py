@@ -3,7 +3,7 @@
 Pure functions over the stored network objects; the caller holds the store lock. Addresses
 are plain ints here (the ipaddress module costs ~2 ms to import on every networked create).
 """
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import InvalidArgument, NetworkError
 
 DEFAULT_POOL = "10.89.0.0/16"
 POOL_PREFIX = 24
@@ -64,7 +64,7 @@ def define_addresses(subnet, gateway, ip_range, existing):
     net = _pick_subnet(existing) if subnet is None else _parse_subnet(subnet)
     for other in existing:
         if _overlaps(net, parse_network(other["subnet"])):
-            raise RuntimeFailure(f"subnet {_text(net)} overlaps subnet {other['subnet']} of network {other['name']!r}")
+            raise NetworkError(f"subnet {_text(net)} overlaps subnet {other['subnet']} of network {other['name']!r}")
     gw = _parse_gateway(gateway, net) if gateway else net[0] + 1
     pool = _parse_ip_range(ip_range, net) if ip_range else None
     return _text(net), format_address(gw), (_text(pool) if pool else None)
@@ -73,27 +73,27 @@ def define_addresses(subnet, gateway, ip_range, existing):
 def _parse_subnet(text):
     net = parse_network(text)
     if net is None:
-        raise RuntimeFailure(f"invalid subnet {text!r}: want an IPv4 CIDR with no host bits, e.g. 10.1.2.0/24")
+        raise InvalidArgument(f"invalid subnet {text!r}: want an IPv4 CIDR with no host bits, e.g. 10.1.2.0/24")
     if net[1] > 30:
-        raise RuntimeFailure(f"subnet {_text(net)} is too small: at most /30")
+        raise InvalidArgument(f"subnet {_text(net)} is too small: at most /30")
     return net
 
 
 def _parse_gateway(text, net):
     gw = parse_address(text)
     if gw is None:
-        raise RuntimeFailure(f"invalid gateway {text!r}: not an IPv4 address")
+        raise InvalidArgument(f"invalid gateway {text!r}: not an IPv4 address")
     if not _contains(net, gw) or gw in (net[0], _last(net)):
-        raise RuntimeFailure(f"gateway {text} is outside subnet {_text(net)} (or is its network/broadcast address)")
+        raise InvalidArgument(f"gateway {text} is outside subnet {_text(net)} (or is its network/broadcast address)")
     return gw
 
 
 def _parse_ip_range(text, net):
     pool = parse_network(text)
     if pool is None:
-        raise RuntimeFailure(f"invalid ip-range {text!r}: want an IPv4 CIDR")
+        raise InvalidArgument(f"invalid ip-range {text!r}: want an IPv4 CIDR")
     if not (pool[1] >= net[1] and _contains(net, pool[0])):
-        raise RuntimeFailure(f"ip-range {_text(pool)} is outside subnet {_text(net)}")
+        raise InvalidArgument(f"ip-range {_text(pool)} is outside subnet {_text(net)}")
     return pool
 
 
@@ -104,7 +104,7 @@ def _pick_subnet(existing):
         candidate = (start, POOL_PREFIX)
         if not any(_overlaps(candidate, t) for t in taken):
             return candidate
-    raise RuntimeFailure(f"no free /{POOL_PREFIX} left in the default pool {DEFAULT_POOL}: pass --subnet")
+    raise NetworkError(f"no free /{POOL_PREFIX} left in the default pool {DEFAULT_POOL}: pass --subnet")
 
 
 def assign_address(network, wanted):
@@ -118,12 +118,12 @@ def assign_address(network, wanted):
     for address in range(pool[0], _last(pool) + 1):
         if address not in taken:
             return format_address(address)
-    raise RuntimeFailure(f"network {network['name']!r} is full: no free address in {_text(pool)}")
+    raise NetworkError(f"network {network['name']!r} is full: no free address in {_text(pool)}")
 
 
 def _check_wanted(address, net, taken, name):
     if not _contains(net, address):
-        raise RuntimeFailure(f"address {format_address(address)} is outside subnet {_text(net)} of network {name!r}")
+        raise NetworkError(f"address {format_address(address)} is outside subnet {_text(net)} of network {name!r}")
     if address in taken:
-        raise RuntimeFailure(f"address {format_address(address)} is already in use on network {name!r}")
+        raise NetworkError(f"address {format_address(address)} is already in use on network {name!r}")
     return address

@@ -5,7 +5,7 @@ networked container loads: pyroute2 used to cost ~150 ms to import here.
 """
 import os
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import NetworkError
 
 # libnl's NLE_OBJ_NOTFOUND: what a request about a link that is already gone answers
 NLE_OBJ_NOTFOUND = 12
@@ -21,7 +21,7 @@ class Netlink:
         self._sock = lib.oci_rtnl_open(netns_fd)
         if self._sock == ffi.NULL:
             errno = ffi.errno
-            raise RuntimeFailure(f"opening a netlink socket: {os.strerror(errno)}")
+            raise NetworkError(f"opening a netlink socket: {os.strerror(errno)}")
 
     def close(self):
         if self._sock is not None:
@@ -33,7 +33,7 @@ class Netlink:
         (with gone_ok, "no such object" is no failure)."""
         result = getattr(self._lib, "oci_rtnl_" + name)(self._sock, *args)
         if result < 0 and not (gone_ok and -result == NLE_OBJ_NOTFOUND):
-            raise RuntimeFailure(f"{what}: {self._ffi.string(self._lib.oci_rtnl_strerror(result)).decode()}")
+            raise NetworkError(f"{what}: {self._ffi.string(self._lib.oci_rtnl_strerror(result)).decode()}")
         return result
 
     def __enter__(self):

@@ -5,7 +5,7 @@ netlink or inet socket opened inside keeps that namespace after we switch back.
 """
 import os
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import NetworkError
 
 CLONE_NEWNET = 0x40000000
 
@@ -15,7 +15,7 @@ def open_netns(pid):
     try:
         return os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
     except (FileNotFoundError, ProcessLookupError):
-        raise RuntimeFailure(f"process {pid} does not exist: container not running?") from None
+        raise NetworkError(f"process {pid} does not exist: container not running?") from None
 
 
 def netns_inode(pid):

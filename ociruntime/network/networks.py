@@ -2,7 +2,7 @@
 import os
 import time
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import InvalidArgument, NetworkError
 from ociruntime.network import ipam, store
 from ociruntime.network.names import DEFAULT_BRIDGE, DEFAULT_NETWORK, bridge_name
 
@@ -36,15 +36,15 @@ def create(name, driver="bridge", subnet=None, gateway=None, ip_range=None):
     """Define a network (no kernel objects yet: the bridge appears with the first container)."""
     store.check_name(name)
     if driver not in DRIVERS:
-        raise RuntimeFailure(f"unsupported network driver {driver!r}: only {', '.join(DRIVERS)}")
+        raise InvalidArgument(f"unsupported network driver {driver!r}: only {', '.join(DRIVERS)}")
     with store.locked():
         _ensure_default()
         if store.load(name) is not None:
-            raise RuntimeFailure(f"network {name!r} already exists")
+            raise NetworkError(f"network {name!r} already exists")
         existing = store.load_all()
         network = _new_network(name, *ipam.define_addresses(subnet, gateway, ip_range, existing))
         if any(n["bridge"] == network["bridge"] for n in existing):
-            raise RuntimeFailure(f"bridge name {network['bridge']} collides with another network: try again")
+            raise NetworkError(f"bridge name {network['bridge']} collides with another network: try again")
         store.save(network)
     return network
 
@@ -66,7 +66,7 @@ def get_locked(name):
         _ensure_default()
     network = store.load(name)
     if network is None:
-        raise RuntimeFailure(f"network {name!r} not found")
+        raise NetworkError(f"network {name!r} not found")
     return network
 
 
@@ -75,7 +75,7 @@ def remove(name):
         network = get_locked(name)
         if network["endpoints"]:
             ids = ", ".join(sorted(network["endpoints"]))
-            raise RuntimeFailure(f"network {name!r} has attached containers: {ids}")
+            raise NetworkError(f"network {name!r} has attached containers: {ids}")
         if name == DEFAULT_NETWORK:
-            raise RuntimeFailure(f"the default network {name!r} cannot be removed")
+            raise InvalidArgument(f"the default network {name!r} cannot be removed")
         store.remove(name)

@@ -1,7 +1,7 @@
 """libnftables (through the _netlink extension): run nft command text in one transaction,
 read JSON listings."""
 from ociruntime import jsonio
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import NetworkError
 
 
 def _run(commands, as_json):
@@ -22,7 +22,7 @@ def run(commands):
     rc, _, error = _run(commands, 0)
     if rc != 0:
         first = error.strip().splitlines()[0] if error.strip() else "unknown error"
-        raise RuntimeFailure(f"nftables: {first}")
+        raise NetworkError(f"nftables: {first}")
 
 
 def list_objects(command):

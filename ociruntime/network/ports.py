@@ -1,7 +1,12 @@
 """Published-port specs: `[IP:]HOST:CONTAINER[/tcp|udp]`, comma-separated."""
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import ConfigError
+from ociruntime.network.annotations import PORTS
 
 PROTOCOLS = ("tcp", "udp")
+
+
+def _bad(message):
+    return ConfigError(f'annotations["{PORTS}"]', message)
 
 
 def parse_ports(spec):
@@ -14,7 +19,7 @@ def _parse_one(item, spec):
     proto = proto if slash else "tcp"
     fields = mapping.split(":")
     if proto not in PROTOCOLS or len(fields) not in (2, 3):
-        raise RuntimeFailure(f"invalid port spec {spec!r}: want [IP:]HOST:CONTAINER[/tcp|udp]")
+        raise _bad(f"invalid port spec {spec!r}: want [IP:]HOST:CONTAINER[/tcp|udp]")
     host_ip = _parse_ip(fields[0], spec) if len(fields) == 3 else None
     return {
         "host_ip": host_ip,
@@ -26,7 +31,7 @@ def _parse_one(item, spec):
 
 def _parse_port(text, spec):
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise RuntimeFailure(f"invalid port spec {spec!r}: {text!r} is not a port number (1-65535)")
+        raise _bad(f"invalid port spec {spec!r}: {text!r} is not a port number (1-65535)")
     return int(text)
 
 
@@ -34,7 +39,7 @@ def _parse_ip(text, spec):
     from ociruntime.network.ipam import parse_address
 
     if parse_address(text) is None:
-        raise RuntimeFailure(f"invalid port spec {spec!r}: {text!r} is not an IPv4 address")
+        raise _bad(f"invalid port spec {spec!r}: {text!r} is not an IPv4 address")
     return text
 
 

@@ -8,7 +8,7 @@ import fcntl
 import os
 
 from ociruntime import jsonio
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import InvalidArgument
 
 DEFAULT_DIR = "/var/lib/ociruntime/networks"
 DIR_ENV = "OCIRUNTIME_NETWORK_DIR"
@@ -22,7 +22,7 @@ def network_dir():
 def check_name(name):
     valid = name[:1].isalnum() and all(ch.isalnum() or ch in NAME_PUNCTUATION for ch in name)
     if not (valid and name.isascii() and len(name) <= 64):
-        raise RuntimeFailure(f"invalid network name {name!r}: want [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters")
+        raise InvalidArgument(f"invalid network name {name!r}: want [A-Za-z0-9][A-Za-z0-9_.-]*, at most 64 characters")
 
 
 class locked:

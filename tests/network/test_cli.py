@@ -6,14 +6,18 @@ import sys
 
 import pytest
 
-from ociruntime.errors import RuntimeFailure
-from ociruntime.network import cli
+from ociruntime.errors import InvalidArgument, NetworkError
+from ociruntime.cli import network as cli
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def run(capsys, *argv, pid_of=None):
-    assert (cli.main(list(argv)) if pid_of is None else cli.main(list(argv), pid_of=pid_of)) == 0
+def no_container(container_id):
+    raise AssertionError(f"a network command looked up container {container_id}")
+
+
+def run(capsys, *argv, pid_of=no_container):
+    assert cli.main(list(argv), pid_of=pid_of) == 0
     return capsys.readouterr().out
 
 
@@ -34,8 +38,8 @@ def test_create_ls_inspect_rm(world, capsys):
     assert run(capsys, "create", "auto").strip()
     assert json.loads(run(capsys, "inspect", "auto"))["subnet"] == "10.89.0.0/24"
     assert run(capsys, "rm", "auto") == "auto\n"
-    with pytest.raises(RuntimeFailure, match="network 'auto' not found"):
-        cli.main(["inspect", "auto"])
+    with pytest.raises(NetworkError, match="network 'auto' not found"):
+        cli.main(["inspect", "auto"], no_container)
 
 
 def test_connect_uses_the_runtime_pid_lookup_and_ip_range(world, capsys):
@@ -46,21 +50,21 @@ def test_connect_uses_the_runtime_pid_lookup_and_ip_range(world, capsys):
     assert endpoint["ip"] == "177.22.16.128"
     run(capsys, "connect", "--ip", "177.22.16.3", "my_net2", "ctr2", pid_of={"ctr2": world.container()}.__getitem__)
     assert json.loads(run(capsys, "inspect", "my_net2"))["endpoints"]["ctr2"]["ip"] == "177.22.16.3"
-    with pytest.raises(RuntimeFailure, match="has attached containers"):
-        cli.main(["rm", "my_net2"])
+    with pytest.raises(NetworkError, match="has attached containers"):
+        cli.main(["rm", "my_net2"], no_container)
     run(capsys, "disconnect", "my_net2", "ctr1")
     run(capsys, "disconnect", "my_net2", "ctr2")
     assert run(capsys, "rm", "my_net2") == "my_net2\n"
 
 
 def test_usage_errors_are_runtime_failures(world):
-    with pytest.raises(RuntimeFailure, match=r"network: create: wrong number of arguments \(usage: ") as caught:
-        cli.main(["create"])
+    with pytest.raises(InvalidArgument, match=r"network: create: wrong number of arguments \(usage: ") as caught:
+        cli.main(["create"], no_container)
     assert caught.value.exit_code == 2
-    with pytest.raises(RuntimeFailure, match="network: no such command: frobnicate"):
-        cli.main(["frobnicate"])
-    with pytest.raises(RuntimeFailure, match="network: flag provided but not defined: --bogus"):
-        cli.main(["create", "--bogus", "x"])
+    with pytest.raises(InvalidArgument, match="network: no such command: frobnicate"):
+        cli.main(["frobnicate"], no_container)
+    with pytest.raises(InvalidArgument, match="network: flag provided but not defined: --bogus"):
+        cli.main(["create", "--bogus", "x"], no_container)
 
 
 def test_importing_the_package_and_checking_annotations_loads_no_netlink_library():

@@ -2,7 +2,7 @@
 import pytest
 
 from ociruntime import network
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import NetworkError
 from ociruntime.network import networks
 
 from support.network_world import link_names
@@ -22,12 +22,12 @@ def test_connect_adds_a_second_interface_and_disconnect_removes_it(world):
         assert defaults == ["10.88.0.1"]
     assert world.in_container(pid, "ping", "-c", "1", "-W", "2", "177.22.16.1").returncode == 0
 
-    with pytest.raises(RuntimeFailure, match="already connected"):
+    with pytest.raises(NetworkError, match="already connected"):
         network.connect("my_net2", "app", pid)
     network.disconnect("my_net2", "app")
     with world.container_links(pid) as ipr:
         assert link_names(ipr) == {"lo", "eth0"}
-    with pytest.raises(RuntimeFailure, match="is not connected"):
+    with pytest.raises(NetworkError, match="is not connected"):
         network.disconnect("my_net2", "app")
     network.connect("my_net2", "app", pid)
     network.detach("app", record)  # leaves every network, the connected one included
@@ -50,7 +50,7 @@ def test_host_mode_does_nothing_and_cannot_be_connected(world):
     import os
 
     assert network.attach("hostnet", os.getpid(), {"org.ociruntime.network": "host"}) == {"mode": "host"}
-    with pytest.raises(RuntimeFailure, match="host network namespace"):
+    with pytest.raises(NetworkError, match="host network namespace"):
         network.connect("bridge", "hostnet", os.getpid())
     network.detach("hostnet", {"mode": "host"})
 

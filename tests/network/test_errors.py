@@ -5,7 +5,7 @@ import re
 import pytest
 
 from ociruntime import network
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import ConfigError, InvalidArgument, NetworkError
 from ociruntime.network import networks
 
 from support.network_world import link_names
@@ -28,44 +28,45 @@ def resident(world):
 
 
 CREATE_ERRORS = [
-    ({"name": "overlap", "subnet": "177.22.0.0/16"}, "overlaps subnet 177.22.16.0/24 of network 'my_net2'"),
-    ({"name": "overlap-default", "subnet": "10.88.5.0/24"}, "overlaps subnet 10.88.0.0/16 of network 'bridge'"),
-    ({"name": "gw", "subnet": "10.70.0.0/24", "gateway": "10.71.0.1"}, "gateway 10.71.0.1 is outside subnet 10.70.0.0/24"),
-    ({"name": "range", "subnet": "10.70.0.0/24", "ip_range": "10.70.1.0/28"}, "ip-range 10.70.1.0/28 is outside subnet"),
-    ({"name": "badnet", "subnet": "10.70.0.1/24"}, "invalid subnet '10.70.0.1/24'"),
-    ({"name": "my_net2", "subnet": "10.70.0.0/24"}, "network 'my_net2' already exists"),
-    ({"name": "bad/name"}, "invalid network name"),
-    ({"name": "vx", "driver": "overlay"}, "unsupported network driver 'overlay'"),
+    ({"name": "overlap", "subnet": "177.22.0.0/16"}, "overlaps subnet 177.22.16.0/24 of network 'my_net2'", NetworkError),
+    ({"name": "overlap-default", "subnet": "10.88.5.0/24"}, "overlaps subnet 10.88.0.0/16 of network 'bridge'", NetworkError),
+    ({"name": "gw", "subnet": "10.70.0.0/24", "gateway": "10.71.0.1"}, "gateway 10.71.0.1 is outside subnet 10.70.0.0/24", InvalidArgument),
+    ({"name": "range", "subnet": "10.70.0.0/24", "ip_range": "10.70.1.0/28"}, "ip-range 10.70.1.0/28 is outside subnet", InvalidArgument),
+    ({"name": "badnet", "subnet": "10.70.0.1/24"}, "invalid subnet '10.70.0.1/24'", InvalidArgument),
+    ({"name": "my_net2", "subnet": "10.70.0.0/24"}, "network 'my_net2' already exists", NetworkError),
+    ({"name": "bad/name"}, "invalid network name", InvalidArgument),
+    ({"name": "vx", "driver": "overlay"}, "unsupported network driver 'overlay'", InvalidArgument),
 ]
 
 
-@pytest.mark.parametrize("arguments, message", CREATE_ERRORS, ids=[a["name"] for a, _ in CREATE_ERRORS])
-def test_create_errors(resident, arguments, message):
-    with pytest.raises(RuntimeFailure, match=re.escape(message)) as caught:
+@pytest.mark.parametrize("arguments, message, kind", CREATE_ERRORS, ids=[a["name"] for a, _, _ in CREATE_ERRORS])
+def test_create_errors(resident, arguments, message, kind):
+    with pytest.raises(kind, match=re.escape(message)) as caught:
         networks.create(**arguments)
     assert "\n" not in str(caught.value)
 
 
 ATTACH_ERRORS = [
-    ({NET: "nope"}, "network 'nope' not found"),
-    ({NET: "my_net2", f"{NET}.ip": "177.22.17.5"}, "address 177.22.17.5 is outside subnet 177.22.16.0/24"),
-    ({NET: "my_net2", f"{NET}.ip": "177.22.16.8"}, "address 177.22.16.8 is already in use on network 'my_net2'"),
-    ({NET: "my_net2", f"{NET}.ip": "177.22.16.1"}, "address 177.22.16.1 is already in use"),
-    ({NET: "my_net2", f"{NET}.ip": "not-an-ip"}, "'not-an-ip' is not an IPv4 address"),
-    ({NET: "my_net2", f"{NET}.ports": "80"}, "invalid port spec '80'"),
-    ({NET: "my_net2", f"{NET}.ports": "8080:80/sctp"}, "invalid port spec '8080:80/sctp'"),
-    ({NET: "my_net2", f"{NET}.ports": "8080:80/"}, "invalid port spec '8080:80/'"),
-    ({NET: "my_net2", f"{NET}.ports": "70000:80"}, "'70000' is not a port number"),
-    ({NET: "my_net2", f"{NET}.ports": "1.2.3:8080:80"}, "'1.2.3' is not an IPv4 address"),
-    ({NET: "my_net2", f"{NET}.ports": "9000:90,8082:80"}, "port 0.0.0.0:8082/tcp is already published by container resident"),
-    ({NET: "none", f"{NET}.ports": "8080:80"}, "network mode 'none' takes no"),
+    ({NET: "nope"}, "network 'nope' not found", NetworkError),
+    ({NET: "my_net2", f"{NET}.ip": "177.22.17.5"}, "address 177.22.17.5 is outside subnet 177.22.16.0/24", NetworkError),
+    ({NET: "my_net2", f"{NET}.ip": "177.22.16.8"}, "address 177.22.16.8 is already in use on network 'my_net2'", NetworkError),
+    ({NET: "my_net2", f"{NET}.ip": "177.22.16.1"}, "address 177.22.16.1 is already in use", NetworkError),
+    ({NET: "my_net2", f"{NET}.ip": "not-an-ip"}, "'not-an-ip' is not an IPv4 address", ConfigError),
+    ({NET: "my_net2", f"{NET}.ports": "80"}, "invalid port spec '80'", ConfigError),
+    ({NET: "my_net2", f"{NET}.ports": "8080:80/sctp"}, "invalid port spec '8080:80/sctp'", ConfigError),
+    ({NET: "my_net2", f"{NET}.ports": "8080:80/"}, "invalid port spec '8080:80/'", ConfigError),
+    ({NET: "my_net2", f"{NET}.ports": "70000:80"}, "'70000' is not a port number", ConfigError),
+    ({NET: "my_net2", f"{NET}.ports": "1.2.3:8080:80"}, "'1.2.3' is not an IPv4 address", ConfigError),
+    ({NET: "my_net2", f"{NET}.ports": "9000:90,8082:80"}, "port 0.0.0.0:8082/tcp is already published by container resident", NetworkError),
+    ({NET: "none", f"{NET}.ports": "8080:80"}, "network mode 'none' takes no", ConfigError),
 ]
 
 
-@pytest.mark.parametrize("annotations, message", ATTACH_ERRORS, ids=[m.split(" ")[0] + str(i) for i, (_, m) in enumerate(ATTACH_ERRORS)])
-def test_attach_errors(resident, annotations, message):
+@pytest.mark.parametrize("annotations, message, kind", ATTACH_ERRORS,
+                         ids=[m.split(" ")[0] + str(i) for i, (_, m, _) in enumerate(ATTACH_ERRORS)])
+def test_attach_errors(resident, annotations, message, kind):
     pid = resident.container()
-    with pytest.raises(RuntimeFailure, match=re.escape(message)) as caught:
+    with pytest.raises(kind, match=re.escape(message)) as caught:
         network.attach("newcomer", pid, annotations)
     assert "\n" not in str(caught.value)
     with resident.container_links(pid) as ipr:
@@ -75,7 +76,7 @@ def test_attach_errors(resident, annotations, message):
 def test_full_subnet(resident):
     first = network.attach("first", resident.container(), {NET: "tiny"})
     assert first["ip"] == "10.66.0.2"  # a /30: .1 is the gateway, .2 the only host left
-    with pytest.raises(RuntimeFailure, match=r"network 'tiny' is full: no free address in 10.66.0.0/30"):
+    with pytest.raises(NetworkError, match=r"network 'tiny' is full: no free address in 10.66.0.0/30"):
         network.attach("second", resident.container(), {NET: "tiny"})
     network.detach("first", first)
 
@@ -83,16 +84,16 @@ def test_full_subnet(resident):
 def test_attach_to_a_dead_process(resident):
     pid = resident.container()
     resident.kill(pid)
-    with pytest.raises(RuntimeFailure, match=f"process {pid} does not exist"):
+    with pytest.raises(NetworkError, match=f"process {pid} does not exist"):
         network.attach("ghost", pid, {NET: "my_net2"})
 
 
 def test_rm_is_refused_while_containers_are_attached(resident):
-    with pytest.raises(RuntimeFailure, match="network 'my_net2' has attached containers: resident"):
+    with pytest.raises(NetworkError, match="network 'my_net2' has attached containers: resident"):
         networks.remove("my_net2")
-    with pytest.raises(RuntimeFailure, match="network 'gone' not found"):
+    with pytest.raises(NetworkError, match="network 'gone' not found"):
         networks.remove("gone")
-    with pytest.raises(RuntimeFailure, match="default network 'bridge' cannot be removed"):
+    with pytest.raises(InvalidArgument, match="default network 'bridge' cannot be removed"):
         networks.remove("bridge")
 
 
@@ -111,7 +112,7 @@ def test_kernel_failure_midway_is_rolled_back(world):
         assert world.in_container(pid, "ip", *command).returncode == 0
     with world.container_links(pid) as ipr:
         before = link_names(ipr)
-    with pytest.raises(RuntimeFailure, match="configuring eth0 in the container: (File|Object) exists"):
+    with pytest.raises(NetworkError, match="configuring eth0 in the container: (File|Object) exists"):
         network.attach("clash", pid, {NET: "bridge", f"{NET}.ports": "8082:80"})
     with world.container_links(pid) as ipr:
         assert link_names(ipr) == before and "eth0" not in before

@@ -3,6 +3,7 @@ against ipaddress as the oracle (pure logic: no root, no kernel)."""
 import ipaddress
 import random
 
+from ociruntime.errors import NetworkError
 from ociruntime.network import ipam
 
 CHOSEN = ["0.0.0.0", "255.255.255.255", "10.88.0.1", "256.1.1.1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.04",
@@ -54,7 +55,7 @@ def test_assigned_addresses_skip_network_gateway_broadcast_and_taken():
     full = None
     try:
         ipam.assign_address(network, None)
-    except ipam.RuntimeFailure as exc:
+    except NetworkError as exc:
         full = str(exc)
     assert full == "network 'n' is full: no free address in 10.1.2.0/30"
 

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from ociruntime import network
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import NetworkError
 from ociruntime.network import netns
 from ociruntime.network.ports import parse_ports
 
@@ -54,7 +54,7 @@ def test_port_bound_to_one_host_ip_answers_only_there(world, tmp_path):
 def test_a_host_port_is_published_once(world, tmp_path):
     _, record = start_httpd(world, tmp_path, "8082:8080")
     other = world.container()
-    with pytest.raises(RuntimeFailure, match="already published by container web"):
+    with pytest.raises(NetworkError, match="already published by container web"):
         network.attach("other", other, {"org.ociruntime.network": "bridge", "org.ociruntime.network.ports": "8082:80"})
     network.detach("web", record)
 

@@ -1,8 +1,9 @@
-"""`ociruntime network ...`: create, ls, inspect, rm, connect, disconnect."""
+"""`ociruntime network ...`: create, ls, inspect, rm, connect, disconnect: the CLI of
+ociruntime.network (which prints nothing itself)."""
 import sys
 
 from ociruntime.cli.args import Command, Flag, parse
-from ociruntime.errors import InvalidArgument, RuntimeFailure
+from ociruntime.errors import InvalidArgument
 
 # the same parser as the runtime's own commands (ociruntime/cli/args.py); dispatched in main()
 COMMANDS = {c.name: c for c in [
@@ -28,11 +29,7 @@ def _usage_error(message):
     return InvalidArgument(f"network: {message}", exit_code=2)
 
 
-def _no_container_lookup(container_id):
-    raise RuntimeFailure(f"cannot find the init pid of container {container_id}: no state lookup wired")
-
-
-def main(argv, pid_of=_no_container_lookup):
+def main(argv, pid_of):
     """Run one `network` sub-command. `pid_of(container_id) -> int` finds a running container's
     init pid (the runtime's state lookup). Errors raise RuntimeFailure with a one-line message."""
     if not argv or argv[0] in ("-h", "--help"):
