@@ -10,9 +10,11 @@ and the markers.
   traverse (user namespaces).
 The markers are registered once, in pytest.ini."""
 import ctypes
+import errno
 import os
 import shutil
 import tempfile
+import time
 
 import pytest
 
@@ -56,11 +58,23 @@ def remove_test_cgroup_parents(bundle):
     yield
     leaked = [d for d in own_cgroup_dirs(cgroup_path(bundle)) if os.path.exists(d)]
     for d in leaked + own_cgroup_dirs(cgroup_path(bundle).split("/")[0]):
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
+        _remove_cgroup(d)
     assert not leaked, f"cgroups left behind: {leaked}"
+
+
+def _remove_cgroup(path, attempts=50):
+    """rmdir a test's cgroup; EBUSY while the kernel is still taking its last (exited)
+    process out of it, so try again for a while rather than leave it on the machine."""
+    for _ in range(attempts):
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            if e.errno != errno.EBUSY:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture
