@@ -138,7 +138,7 @@ class Container:
     def _saved(self) -> "tuple[dict[str, Any], str]":
         """(the state as saved, the status now): the saved pid stays after the init
         exits (the public state says 0 then)."""
-        from .container.state import Container as StateDir
+        from .container.state import StateDir
         c = StateDir.load(self._root, self.id, locked=False)
         try:
             return c.state, c.status()

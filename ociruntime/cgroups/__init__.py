@@ -3,7 +3,7 @@
 Contract used by the lifecycle (ociruntime/container/lifecycle.py):
 
     mgr = open_manager(cgroups_path, container_id)   # host mode detected once per call
-    mgr.create(resources)      # mkdir + write linux.resources; RuntimeFailure naming the field
+    mgr.create(resources)      # mkdir + write linux.resources; CgroupError naming the field
                                # on error (CgroupError when the kernel refused), nothing left behind
     mgr.placement()            # (v1 tasks files, cgroup2 dir): the C stages join them by themselves
     mgr.freeze() / mgr.thaw() / mgr.is_frozen()

@@ -1,6 +1,6 @@
 """OCI linux.resources: validation and the v1/v2 value conversions runc uses."""
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 INT64_MAX = (1 << 63) - 1
 UINT32_MAX = (1 << 32) - 1
@@ -17,9 +17,9 @@ def get_int(section, key, field, minimum=-1, maximum=INT64_MAX):
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RuntimeFailure(f"{field}: expected an integer, got {value!r}")
+        raise CgroupError(f"{field}: expected an integer, got {value!r}")
     if not minimum <= value <= maximum:
-        raise RuntimeFailure(f"{field}: {value} is out of range [{minimum}, {maximum}]")
+        raise CgroupError(f"{field}: {value} is out of range [{minimum}, {maximum}]")
     return value
 
 
@@ -27,7 +27,7 @@ def section(resources, key):
     """resources[key] as a dict (missing or null -> {})."""
     value = resources.get(key) or {}
     if not isinstance(value, dict):
-        raise RuntimeFailure(f"{field_name(key)}: expected an object")
+        raise CgroupError(f"{field_name(key)}: expected an object")
     return value
 
 
@@ -40,7 +40,7 @@ def device_entries(blkio, key, value_key):
         minor = get_int(dev, "minor", field + ".minor", minimum=0)
         value = get_int(dev, value_key, f"{field}.{value_key}", minimum=0)
         if major is None or minor is None or value is None:
-            raise RuntimeFailure(f"{field}: needs major, minor and {value_key}")
+            raise CgroupError(f"{field}: needs major, minor and {value_key}")
         out.append((field, f"{major}:{minor}", value))
     return out
 
@@ -53,7 +53,7 @@ def hugepage_limits(resources):
         limit = get_int(item, "limit", field + ".limit", minimum=0)
         size = item.get("pageSize")
         if not isinstance(size, str) or not size.isalnum():
-            raise RuntimeFailure(f"{field}.pageSize: expected a size like \"2MB\", got {size!r}")
+            raise CgroupError(f"{field}.pageSize: expected a size like \"2MB\", got {size!r}")
         out.append((field, size, limit or 0))
     return out
 
@@ -84,9 +84,9 @@ def swap_v2(swap, limit):
     if swap == -1:
         return -1
     if limit in (0, -1):
-        raise RuntimeFailure(f"{field}: a swap limit needs a memory limit")
+        raise CgroupError(f"{field}: a swap limit needs a memory limit")
     if swap < limit:
-        raise RuntimeFailure(f"{field}: memory+swap limit {swap} is below the memory limit {limit}")
+        raise CgroupError(f"{field}: memory+swap limit {swap} is below the memory limit {limit}")
     return swap - limit
 
 
@@ -120,13 +120,13 @@ def device_rules(resources):
     for index, raw in enumerate(resources.get("devices") or []):
         field = field_name(f"devices[{index}]")
         if not isinstance(raw, dict) or not isinstance(raw.get("allow"), bool):
-            raise RuntimeFailure(f"{field}: needs a boolean \"allow\"")
+            raise CgroupError(f"{field}: needs a boolean \"allow\"")
         dev_type = raw.get("type") or "a"
         if dev_type not in ("a", "b", "c"):
-            raise RuntimeFailure(f"{field}.type: unknown device type {dev_type!r}")
+            raise CgroupError(f"{field}.type: unknown device type {dev_type!r}")
         access = raw.get("access") or "rwm"
         if not isinstance(access, str) or set(access) - set("rwm"):
-            raise RuntimeFailure(f"{field}.access: {access!r} is not a combination of r, w, m")
+            raise CgroupError(f"{field}.access: {access!r} is not a combination of r, w, m")
         numbers = []
         for key in ("major", "minor"):
             value = get_int(raw, key, f"{field}.{key}", minimum=-1, maximum=(1 << 32) - 1)

@@ -49,6 +49,10 @@ def write_launcher(target, python=sys.executable, paths=None):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
+    if len(argv) > 1 or (argv and argv[0].startswith("-")):
+        # only a path is taken: `--help` or a stray flag must not become a file name
+        print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
+        sys.exit(0 if argv[0] in ("-h", "--help") else 2)
     target = argv[0] if argv else os.path.join(os.path.dirname(sys.executable), "ociruntime")
     write_launcher(target)
     print(target)

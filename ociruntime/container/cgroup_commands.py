@@ -3,11 +3,11 @@ update, ps, events (runc's behaviour and data shapes; printing is the CLI's)."""
 import time
 
 from ..errors import WrongState
-from .state import Container
+from .state import StateDir
 
 
 def _load_live(root, container_id, allowed, verb):
-    c = Container.load(root, container_id)
+    c = StateDir.load(root, container_id)
     status = c.status()
     if status not in allowed:
         c.close()
@@ -63,7 +63,7 @@ def _device_rules_after(state, lin, rules):
 
 
 def pids(root, container_id):
-    c = Container.load(root, container_id)
+    c = StateDir.load(root, container_id)
     try:
         return sorted(c.cgroup().pids()) if c.status() != "stopped" else []
     finally:
@@ -76,7 +76,7 @@ def _stats_event(c):
 
 def _load_running(root, container_id):
     """The container, unlocked: exec, pause, kill, delete must go on while events stream."""
-    c = Container.load(root, container_id)
+    c = StateDir.load(root, container_id)
     try:
         if c.status() == "stopped":
             raise WrongState(f"container {container_id} is stopped", "stopped")

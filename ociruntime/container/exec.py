@@ -7,7 +7,7 @@ from .console import connect_console_socket
 from ..errors import ConfigError, RuntimeFailure, SpawnError, WrongState
 from .signals import exit_code, forward_signals
 from .spawn import Spawn
-from .state import Container
+from .state import StateDir
 
 
 def process_with(base, args, *, terminal=False, env=(), cwd=None, user=None, additional_gids=(), caps=(),
@@ -48,7 +48,7 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
     """Start `process` in the container; returns its exit code, or its pid when detached.
     forward: the caller's signals go to the process while it runs (the CLI's foreground)."""
     from ..spec.plan import build_exec_plan, set_cgroup_placement
-    c = Container.load(root, container_id)
+    c = StateDir.load(root, container_id)
     try:
         status = c.status()
         if status not in ("created", "running"):  # as runc: a created container's namespaces are joinable

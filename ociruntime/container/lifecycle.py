@@ -9,7 +9,7 @@ import time
 
 from .. import SPEC_VERSION, jsonio
 from ..errors import ConfigError, NotFound, RuntimeFailure, SpawnError, WrongState
-from .state import START_SOCKET, Container, process_start_time, write_pid_file
+from .state import START_SOCKET, StateDir, process_start_time, write_pid_file
 
 
 def _state_json(c, status):
@@ -151,7 +151,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
              "the container shares the host's mount table, which is never changed")
     preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
 
-    c = Container.make(root, container_id)
+    c = StateDir.make(root, container_id)
     spawn = mgr = None
     net_record = None
     try:
@@ -291,7 +291,7 @@ def _release_init(c):
 
 
 def start(root, container_id, *, warn=None):
-    c = Container.load(root, container_id)
+    c = StateDir.load(root, container_id)
     try:
         status = c.status()
         if status != "created":
@@ -307,7 +307,7 @@ def start(root, container_id, *, warn=None):
 
 
 def kill(root, container_id, sig, *, all_processes=False):
-    c = Container.load(root, container_id)
+    c = StateDir.load(root, container_id)
     try:
         status = c.status()
         if status == "stopped" and not all_processes:
@@ -375,7 +375,7 @@ def delete(root, container_id, *, force=False, warn=None):
     """Returns the pid the init had (0: none was recorded, or force and no container):
     the caller reaps it if it is its child."""
     try:
-        c = Container.load(root, container_id)
+        c = StateDir.load(root, container_id)
     except NotFound:
         if force:
             return 0
@@ -397,7 +397,7 @@ def delete(root, container_id, *, force=False, warn=None):
 def pid_for_network(root, container_id):
     """The init pid of a live container about to be `network connect`ed; its state
     notes that `delete` must detach it."""
-    c = Container.load(root, container_id)
+    c = StateDir.load(root, container_id)
     try:
         if c.status() not in ("created", "running", "paused"):
             raise WrongState(f"container {container_id} is not running", c.status())
@@ -410,7 +410,7 @@ def pid_for_network(root, container_id):
 
 
 def state(root, container_id):
-    c = Container.load(root, container_id, locked=False)
+    c = StateDir.load(root, container_id, locked=False)
     try:
         return public_state(c)
     finally:

@@ -32,7 +32,7 @@ def process_start_time(pid):
     return fields[0].decode(), int(fields[19])
 
 
-class Container:
+class StateDir:
     """A container's state directory; held locked while a command works on it."""
 
     def __init__(self, root, container_id):

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 from .conftest import cgroup_dirs, requires_v1
 
@@ -29,7 +29,7 @@ BAD = [
 @pytest.mark.parametrize("resources,field", BAD, ids=[f for _, f in BAD])
 def test_bad_resource_names_field_and_leaves_nothing(sandbox, resources, field):
     mgr = sandbox.manager()
-    with pytest.raises(RuntimeFailure) as info:
+    with pytest.raises(CgroupError) as info:
         mgr.create(resources)
     message = str(info.value)
     assert message.startswith(field + ":") and "\n" not in message
@@ -39,7 +39,7 @@ def test_bad_resource_names_field_and_leaves_nothing(sandbox, resources, field):
 @pytest.mark.cgroupv2
 def test_failure_late_in_create_removes_every_directory(sandbox):
     mgr = sandbox.manager()
-    with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.pids\.limit"):
+    with pytest.raises(CgroupError, match=r"^linux\.resources\.pids\.limit"):
         mgr.create({"memory": {"limit": 64 << 20}, "cpu": {"shares": 512}, "pids": {"limit": -9}})
     assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))
 
@@ -47,7 +47,7 @@ def test_failure_late_in_create_removes_every_directory(sandbox):
 @requires_v1
 def test_unified_on_v1_is_an_error(sandbox):
     mgr = sandbox.manager()
-    with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.unified: needs cgroup v2"):
+    with pytest.raises(CgroupError, match=r"^linux\.resources\.unified: needs cgroup v2"):
         mgr.create({"unified": {"memory.oom.group": "1"}})
     assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))
 
@@ -55,7 +55,7 @@ def test_unified_on_v1_is_an_error(sandbox):
 @requires_v1
 def test_v1_out_of_range_shares_is_an_error(sandbox):
     mgr = sandbox.manager()
-    with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.cpu\.shares"):
+    with pytest.raises(CgroupError, match=r"^linux\.resources\.cpu\.shares"):
         mgr.create({"cpu": {"shares": 10_000_000}})
 
 
@@ -73,7 +73,7 @@ def test_hugepage_limits_without_hugetlb_hierarchy_is_an_error(sandbox):
     mgr = sandbox.manager()
     if mgr._dir("hugetlb"):
         pytest.skip("this host mounts hugetlb")
-    with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.hugepageLimits: the hugetlb controller"):
+    with pytest.raises(CgroupError, match=r"^linux\.resources\.hugepageLimits: the hugetlb controller"):
         mgr.create({"hugepageLimits": [{"pageSize": "2MB", "limit": 4 << 20}]})
     assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))
 
@@ -86,7 +86,7 @@ def test_network_resources_without_their_hierarchy_are_an_error(sandbox, network
     if mgr._dir(controller):
         pytest.skip(f"this host mounts {controller}")
     key = next(iter(network))
-    with pytest.raises(RuntimeFailure, match=rf"^linux\.resources\.network\.{key}: the {controller} controller"):
+    with pytest.raises(CgroupError, match=rf"^linux\.resources\.network\.{key}: the {controller} controller"):
         mgr.create({"network": network})
     assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))
 
@@ -96,6 +96,6 @@ def test_network_resources_on_cgroup_v2_are_an_error(sandbox):
     mgr = sandbox.manager()
     if mgr.version != 2:
         pytest.skip("needs a pure cgroup v2 host (run tests/vm/run_v2.sh)")
-    with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.network\.classID: needs the cgroup v1"):
+    with pytest.raises(CgroupError, match=r"^linux\.resources\.network\.classID: needs the cgroup v1"):
         mgr.create({"network": {"classID": 1048577}})
     assert not any(os.path.exists(d) for d in cgroup_dirs(mgr))

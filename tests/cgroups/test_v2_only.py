@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 from .conftest import BUSYBOX, read_cgfile, requires_v2
 
@@ -20,7 +20,7 @@ def test_unified_values_are_written(sandbox):
 
 def test_unknown_unified_key_is_an_error(sandbox):
     mgr = sandbox.manager()
-    with pytest.raises(RuntimeFailure, match=r"^linux\.resources\.unified\.nosuch\.file:"):
+    with pytest.raises(CgroupError, match=r"^linux\.resources\.unified\.nosuch\.file:"):
         mgr.create({"unified": {"nosuch.file": "1"}})
     assert not os.path.exists(mgr.path)
 

@@ -6,7 +6,7 @@ import pytest
 
 import ociruntime
 from ociruntime import errors
-from ociruntime.container.state import Container, check_id, list_ids
+from ociruntime.container.state import StateDir, check_id, list_ids
 
 
 @pytest.mark.parametrize("cid", ["", ".", "..", "a/b", "a b", "é", "a\n"])
@@ -23,15 +23,15 @@ def test_good_ids():
 def test_make_load_and_their_errors(tmp_path):
     root = str(tmp_path)
     with pytest.raises(errors.NotFound, match="container x does not exist") as nf:
-        Container.load(root, "x")
+        StateDir.load(root, "x")
     assert nf.value.container_id == "x"
-    c = Container.make(root, "x")
+    c = StateDir.make(root, "x")
     c.state = {"id": "x", "config": {}}
     c.save()
     c.close()
     with pytest.raises(errors.AlreadyExists, match="container with id exists: x"):
-        Container.make(root, "x")
-    assert Container.load(root, "x", locked=False).state == {"id": "x", "config": {}}
+        StateDir.make(root, "x")
+    assert StateDir.load(root, "x", locked=False).state == {"id": "x", "config": {}}
     assert list_ids(root) == ["x"]
 
 
@@ -41,7 +41,7 @@ def test_damaged_state_is_not_not_found(tmp_path, content, why):
     if content is not None:
         (tmp_path / "x" / "state.json").write_bytes(content)
     with pytest.raises(errors.StateDamaged, match=f"container x: state is {why}") as caught:
-        Container.load(str(tmp_path), "x")
+        StateDir.load(str(tmp_path), "x")
     assert not isinstance(caught.value, errors.NotFound)
 
 

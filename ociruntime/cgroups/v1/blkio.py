@@ -1,6 +1,6 @@
 """v1 blkio: weight (CFQ or BFQ files), per-device weights, throttle bps/iops limits; I/O statistics."""
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 from .. import files, stats
 from ..resources import device_entries, field_name, get_int, section
@@ -15,7 +15,7 @@ def _weight_file(cgdir, field):
     for name in ("blkio.weight", "blkio.bfq.weight"):
         if files.exists(cgdir, name):
             return name
-    raise RuntimeFailure(f"{field}: no blkio weight file (CFQ or BFQ) on this host")
+    raise CgroupError(f"{field}: no blkio weight file (CFQ or BFQ) on this host")
 
 
 def apply(cgdir, resources):

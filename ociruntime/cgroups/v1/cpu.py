@@ -1,6 +1,6 @@
 """v1 cpu: shares, CFS quota/period/burst, idle, realtime; throttling stats."""
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError, RuntimeFailure
 
 from .. import files, stats
 from ..resources import field_name, get_int, section
@@ -11,7 +11,7 @@ def _set_shares(cgdir, shares):
     files.write(cgdir, "cpu.shares", shares, field)
     actual = int(files.read(cgdir, "cpu.shares"))
     if actual != shares:
-        raise RuntimeFailure(f"{field}: {shares} is out of the kernel's range (it kept {actual})")
+        raise CgroupError(f"{field}: {shares} is out of the kernel's range (it kept {actual})")
 
 
 def _set_quota_and_period(cgdir, quota, period):

@@ -1,6 +1,6 @@
 """The v1 manager: one container directory per mounted hierarchy (plus cgroup2's on hybrid hosts, as runc)."""
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError, RuntimeFailure
 
 from .. import files
 from ..base import Manager
@@ -92,13 +92,13 @@ class V1Manager(Manager):
     def update(self, resources):
         resources = resources or {}
         if resources.get("unified"):
-            raise RuntimeFailure("linux.resources.unified: needs cgroup v2, this host uses cgroup v1 controllers")
+            raise CgroupError("linux.resources.unified: needs cgroup v2, this host uses cgroup v1 controllers")
         if resources.get("hugepageLimits") and not self._dir("hugetlb"):
-            raise RuntimeFailure("linux.resources.hugepageLimits: the hugetlb controller is not mounted")
+            raise CgroupError("linux.resources.hugepageLimits: the hugetlb controller is not mounted")
         network = resources.get("network") or {}
         for key, controller in (("classID", "net_cls"), ("priorities", "net_prio")):
             if network.get(key) not in (None, []) and not self._dir(controller):
-                raise RuntimeFailure(f"linux.resources.network.{key}: the {controller} controller is not mounted")
+                raise CgroupError(f"linux.resources.network.{key}: the {controller} controller is not mounted")
         for controller, module in _appliers(resources):
             cgdir = self._dir(controller)
             if cgdir:
@@ -126,7 +126,7 @@ class V1Manager(Manager):
 
     def _freezer_dir(self):
         if not self.can_freeze():
-            raise RuntimeFailure("cgroups: the freezer controller is not mounted")
+            raise CgroupError("cgroups: the freezer controller is not mounted")
         return self._dir("freezer")
 
     def pids(self):

@@ -1,6 +1,6 @@
 """v1 memory: limit, reservation, memory+swap, OOM killer switch, swappiness (kernel/kernelTCP ignored like runc)."""
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 from .. import files, stats
 from ..resources import field_name, get_int, section
@@ -15,7 +15,7 @@ def _set_limit_and_swap(cgdir, limit, swap):
         swap = -1
     swap_field = field_name("memory", "swap")
     if swap and not files.exists(cgdir, SWAP):
-        raise RuntimeFailure(f"{swap_field}: swap accounting is not enabled on this host")
+        raise CgroupError(f"{swap_field}: swap accounting is not enabled on this host")
     writes = [(LIMIT, limit, field_name("memory", "limit")), (SWAP, swap, swap_field)]
     if limit and swap and (swap == -1 or files.read_uint(cgdir, LIMIT) < swap):
         writes.reverse()

@@ -1,6 +1,6 @@
 """v2 cpu: cpu.weight (from shares, as runc), cpu.max, cpu.max.burst, cpu.idle; usage statistics."""
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 from .. import files, stats
 from ..resources import field_name, get_int, section, shares_to_weight
@@ -16,13 +16,13 @@ def apply(cgdir, resources):
     quota = get_int(cpu, "quota", field_name("cpu", "quota")) or 0
     period = get_int(cpu, "period", field_name("cpu", "period"), minimum=0) or 0
     if period and not PERIOD_RANGE[0] <= period <= PERIOD_RANGE[1]:
-        raise RuntimeFailure(f"{field_name('cpu', 'period')}: {period} is out of the kernel's range "
+        raise CgroupError(f"{field_name('cpu', 'period')}: {period} is out of the kernel's range "
                              f"[{PERIOD_RANGE[0]}, {PERIOD_RANGE[1]}]")
     burst = get_int(cpu, "burst", field_name("cpu", "burst"), minimum=0)
     idle = get_int(cpu, "idle", field_name("cpu", "idle"), minimum=0, maximum=1)
     if cpu.get("realtimeRuntime") or cpu.get("realtimePeriod"):
         field = field_name("cpu", "realtimeRuntime")
-        raise RuntimeFailure(f"{field}: realtime scheduling is not supported on cgroup v2")
+        raise CgroupError(f"{field}: realtime scheduling is not supported on cgroup v2")
     if shares:
         files.write(cgdir, "cpu.weight", shares_to_weight(max(shares, 2)), field_name("cpu", "shares"))
     if quota or period:

@@ -14,7 +14,7 @@ import ctypes
 import os
 import struct
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 from ..resources import device_rules, field_name
 
@@ -121,7 +121,7 @@ def _load(code, log_size=0):
         lines = [line for line in log.value.decode(errors="replace").splitlines()
                  if line.strip() and not line.startswith(("processed ", "verification time", "stack depth"))]
         detail = f" ({lines[-1]})" if lines else ""
-        raise RuntimeFailure(f"{field_name('devices')}: the kernel refused the eBPF device filter: "
+        raise CgroupError(f"{field_name('devices')}: the kernel refused the eBPF device filter: "
                              f"{exc.strerror}{detail}") from None
 
 
@@ -161,7 +161,7 @@ def apply(cgdir, resources):
         for prog_id in old:
             _detach(cgroup_fd, prog_id)
     except OSError as exc:
-        raise RuntimeFailure(f"{field_name('devices')}: attaching the eBPF device filter: {exc.strerror}") from None
+        raise CgroupError(f"{field_name('devices')}: attaching the eBPF device filter: {exc.strerror}") from None
     finally:
         os.close(cgroup_fd)
         os.close(prog_fd)

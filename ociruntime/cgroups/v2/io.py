@@ -1,6 +1,6 @@
 """v2 io: weight (io.bfq.weight as is, else io.weight converted as runc), per-device weights, io.max."""
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError
 
 from .. import files, stats
 from ..resources import blkio_weight_to_io_weight, device_entries, field_name, get_int, section
@@ -21,7 +21,7 @@ def apply(cgdir, resources):
             files.write(cgdir, "io.weight", blkio_weight_to_io_weight(weight), field)
     for dev_field, dev, value in device_entries(blkio, "weightDevice", "weight"):
         if not bfq:
-            raise RuntimeFailure(f"{dev_field}: per-device weights need the BFQ scheduler (io.bfq.weight)")
+            raise CgroupError(f"{dev_field}: per-device weights need the BFQ scheduler (io.bfq.weight)")
         files.write(cgdir, "io.bfq.weight", f"{dev} {value}", dev_field)
     for key, io_key in IO_MAX_KEYS:
         for dev_field, dev, value in device_entries(blkio, key, "rate"):

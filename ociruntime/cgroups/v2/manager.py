@@ -2,7 +2,7 @@
 
 import os
 
-from ociruntime.errors import RuntimeFailure
+from ociruntime.errors import CgroupError, RuntimeFailure
 
 from .. import files
 from ..base import SIGKILL, Manager
@@ -77,7 +77,7 @@ class V2Manager(Manager):
     def create(self, resources):
         resources = resources or {}
         if not os.path.realpath(self.path).startswith(self.mountpoint.rstrip("/") + "/"):
-            raise RuntimeFailure(f"cgroupsPath: {self.path} is not below {self.mountpoint}")
+            raise CgroupError(f"cgroupsPath: {self.path} is not below {self.mountpoint}")
         created = files.make_dirs(self.path)
         try:
             enable_controllers(self.mountpoint, self.path)
@@ -91,7 +91,7 @@ class V2Manager(Manager):
         network = resources.get("network") or {}
         for key in ("classID", "priorities"):
             if network.get(key) not in (None, []):
-                raise RuntimeFailure(f"linux.resources.network.{key}: needs the cgroup v1 net_cls/net_prio "
+                raise CgroupError(f"linux.resources.network.{key}: needs the cgroup v1 net_cls/net_prio "
                                      "controllers, which cgroup v2 does not have")
         for module in _appliers(resources):
             module.apply(self.path, resources)
