@@ -7,6 +7,7 @@ from .. import DEFAULT_ROOT, SPEC_VERSION, __version__
 from ..errors import InvalidArgument, RuntimeFailure
 from ..log import Log
 from .args import Command, Flag, parse
+from .criu_flags import CHECKPOINT_FLAGS, RESTORE_FLAGS
 
 PROG = "ociruntime"
 
@@ -17,7 +18,7 @@ GLOBAL_FLAGS = [
     Flag("debug", "debug", help="debug logging"),
     Flag("systemd-cgroup", "systemd_cgroup", help="use systemd cgroups (not supported)"),
     Flag("rootless", "rootless", True, "auto", help="ignored: rootless mode is detected"),
-    Flag("criu", "criu", True, "criu", help="ignored: checkpoint/restore is not supported"),
+    Flag("criu", "criu", True, "criu", help="path to the criu binary (checkpoint, restore)"),
     Flag("trace", "trace", True, os.environ.get("OCIRUNTIME_TRACE"), help="write per-phase timings (JSON) to this file"),
     Flag("v,version", "version", help="print the version"),
 ]
@@ -201,6 +202,16 @@ def _pid_for_network(root, container_id):
     return pid_for_network(root, container_id)
 
 
+def cmd_checkpoint(rt, o, args, log, trace):
+    from .criu_commands import checkpoint
+    return checkpoint(rt, o, args[0])
+
+
+def cmd_restore(rt, o, args, log, trace):
+    from .criu_commands import restore
+    return restore(rt, o, args[0])
+
+
 # name -> Command: usage, flags, the number of arguments and its handler, in `--help` order
 COMMANDS = {c.name: c for c in [
     Command("create", cmd_create, "[options] <container-id>", "Create a container from a bundle; `start` runs its process.",
@@ -253,6 +264,10 @@ COMMANDS = {c.name: c for c in [
     Command("events", cmd_events, "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
             [Flag("stats", "stats", help="print one stats event and exit"),
              Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
+    Command("checkpoint", cmd_checkpoint, "[options] <container-id>", "Checkpoint a running container with CRIU.",
+            CHECKPOINT_FLAGS, 1, 1),
+    Command("restore", cmd_restore, "[options] <container-id>", "Restore a container from a CRIU checkpoint.",
+            RESTORE_FLAGS, 1, 1),
     Command("network", cmd_network, "create|ls|inspect|rm|connect|disconnect [options] ...",
             "Manage bridge networks (`network --help`).", [], 0, -1),
 ]}
@@ -304,6 +319,7 @@ def _dispatch(g, name, cmd_args, log):
     if cmd is None:
         raise InvalidArgument(f"no such command: {name}")
     o, args = parse(cmd_args, cmd.flags, what=name)
+    o["criu"] = g["criu"]
     if o["help"] and name != "network":
         sys.stdout.write(cmd.help_text(PROG))
         return 0
