@@ -7,7 +7,6 @@ from .. import DEFAULT_ROOT, SPEC_VERSION, __version__
 from ..errors import InvalidArgument, RuntimeFailure
 from ..log import Log
 from .args import Command, Flag, parse
-from .criu_flags import CHECKPOINT_FLAGS, RESTORE_FLAGS
 
 PROG = "ociruntime"
 
@@ -32,6 +31,36 @@ _CREATE_FLAGS = [
     Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3) to the container"),
 ]
 
+# checkpoint and restore (runc's flags; cli/criu_commands.py)
+_CRIU_FLAGS = [
+    Flag("image-path", "image_path", True, None, help="path for the CRIU image files (default: ./checkpoint)"),
+    Flag("work-path", "work_path", True, None, help="path for CRIU's work files and log (default: the image path)"),
+    Flag("tcp-established", "tcp_established", help="allow open TCP connections"),
+    Flag("ext-unix-sk", "ext_unix_sk", help="allow external unix sockets"),
+    Flag("shell-job", "shell_job", help="allow shell jobs"),
+    Flag("file-locks", "file_locks", help="handle file locks"),
+    Flag("manage-cgroups-mode", "manage_cgroups_mode", True, None, help="cgroups mode: soft|full|strict (default: soft)"),
+    Flag("empty-ns", "empty_ns", True, [], help="create a namespace but do not restore its properties (network)"),
+    Flag("auto-dedup", "auto_dedup", help="enable auto deduplication of memory images"),
+    Flag("lazy-pages", "lazy_pages", help="use userfaultfd to lazily restore memory pages"),
+]
+
+_CHECKPOINT_FLAGS = _CRIU_FLAGS + [
+    Flag("parent-path", "parent_path", True, None, help="previous (pre-dump) images, relative to --image-path"),
+    Flag("leave-running", "leave_running", help="leave the container running after the checkpoint"),
+    Flag("pre-dump", "pre_dump", help="dump memory only, leave the container running"),
+    Flag("status-fd", "status_fd", True, -1, int, help="CRIU writes \\0 to this fd once lazy pages are ready"),
+    Flag("page-server", "page_server", True, None, help="ADDRESS:PORT of the page server"),
+]
+
+_RESTORE_FLAGS = _CRIU_FLAGS + [
+    Flag("b,bundle", "bundle", True, ".", help="path to the OCI bundle"),
+    Flag("d,detach", "detach", help="do not wait for the restored container"),
+    Flag("pid-file", "pid_file", True, None, help="write the restored init's pid here"),
+    Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
+    Flag("no-subreaper", "no_subreaper", help="accepted: the restored init is this process's own child"),
+    Flag("no-pivot", "no_pivot", help="accepted: CRIU restores the mount namespace as it was"),
+]
 
 
 def _usage():
@@ -123,7 +152,7 @@ def cmd_spec(rt, o, args, log, trace):
 def cmd_features(rt, o, args, log, trace):
     from .. import jsonio as json
     from ..spec.features import features
-    sys.stdout.write(json.dumps(features(), indent=2) + "\n")
+    sys.stdout.write(json.dumps(features(o["criu"]), indent=2) + "\n")
     return 0
 
 
@@ -265,9 +294,9 @@ COMMANDS = {c.name: c for c in [
             [Flag("stats", "stats", help="print one stats event and exit"),
              Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
     Command("checkpoint", cmd_checkpoint, "[options] <container-id>", "Checkpoint a running container with CRIU.",
-            CHECKPOINT_FLAGS, 1, 1),
+            _CHECKPOINT_FLAGS, 1, 1),
     Command("restore", cmd_restore, "[options] <container-id>", "Restore a container from a CRIU checkpoint.",
-            RESTORE_FLAGS, 1, 1),
+            _RESTORE_FLAGS, 1, 1),
     Command("network", cmd_network, "create|ls|inspect|rm|connect|disconnect [options] ...",
             "Manage bridge networks (`network --help`).", [], 0, -1),
 ]}

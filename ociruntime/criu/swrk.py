@@ -46,15 +46,21 @@ class Session:
     container's cgroup, where it restores the tasks)."""
 
     def __init__(self, criu, *, pass_fds=(), on_start=None, log_path=None):
+        """Without log_path (a probe: VERSION, FEATURE_CHECK) CRIU's stdout and stderr,
+        where it logs then, go to a memfd that fail() quotes."""
         import _socket
         self.log_path = log_path
+        self.output = -1 if log_path else os.memfd_create("criu-output", os.MFD_CLOEXEC)
         self.ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         self.pid = 0
         try:
             for fd in (theirs.fileno(), *pass_fds):
                 os.set_inheritable(fd, True)
             try:
-                self.pid = os.posix_spawn(criu, [criu, "swrk", str(theirs.fileno())], os.environ)
+                actions = [] if self.output < 0 else [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                                                      (os.POSIX_SPAWN_DUP2, self.output, 2)]
+                self.pid = os.posix_spawn(criu, [criu, "swrk", str(theirs.fileno())], os.environ,
+                                          file_actions=actions)
             except OSError as e:
                 raise CriuError(f"cannot run {criu}: {e.strerror}") from None
             finally:
@@ -68,9 +74,19 @@ class Session:
             raise
 
     def fail(self, what):
-        tail = log_tail(self.log_path) if self.log_path else ""
-        where = f" (log {self.log_path}: {tail})" if tail else (f" (log {self.log_path})" if self.log_path else "")
+        tail = log_tail(self.log_path) if self.log_path else self._output_tail()
+        if self.log_path:
+            where = f" (log {self.log_path}: {tail})" if tail else f" (log {self.log_path})"
+        else:
+            where = f" (criu said: {tail})" if tail else ""
         raise CriuError(f"criu {what}{where}")
+
+    def _output_tail(self):
+        if self.output < 0:
+            return ""
+        os.lseek(self.output, 0, os.SEEK_SET)
+        lines = [line.strip() for line in os.read(self.output, 65536).decode(errors="replace").replace("\0", "").splitlines()]
+        return " | ".join([line for line in lines if line][-_LOG_LINES:])
 
     def _send(self, request):
         try:
@@ -130,6 +146,9 @@ class Session:
 
     def close(self):
         self.ours.close()
+        if self.output >= 0:
+            os.close(self.output)
+            self.output = -1
         status = 0
         if self.pid:
             try:
