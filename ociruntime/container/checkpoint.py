@@ -382,21 +382,18 @@ def _kill_restored(mgr, init_pid):
 
 
 def _restore(c, criu, opts, mgr, console):
-    """Run CRIU's RESTORE; the restored init's pid. In a mount namespace of our own
-    (CRIU inherits it): the rootfs bound where CRIU wants it and the bind mounts in
-    place, all gone with that namespace, nothing to undo on the host."""
+    """Run CRIU's RESTORE; the restored init's pid. CRIU runs in a mount namespace made
+    for it (restore_mounts.PrivateMounts) with the rootfs bound where CRIU wants it and
+    the bind mounts in place: nothing to undo on the host afterwards."""
     from . import restore_mounts as mounts
     config = c.state["config"]
-    mounts.private_mount_namespace()
     criu_root = os.path.join(c.dir, "criu-root")
     os.mkdir(criu_root, 0o755)
     try:
-        mounts.bind(c.state["rootfs"], criu_root, recursive=True)
-        try:
+        with mounts.PrivateMounts():
+            mounts.bind(c.state["rootfs"], criu_root, recursive=True)
             mounts.prepare_restore_mounts(config, criu_root)
             return _run_restore(c, criu, opts, mgr, console, criu_root)
-        finally:
-            mounts.detach(criu_root)
     finally:
         os.rmdir(criu_root)
 

@@ -1,8 +1,13 @@
-"""What `restore` sets up around CRIU: a mount namespace of its own (CRIU inherits it),
-the container's rootfs bound at a mount point (CRIU's root must be one, with a parent
-that is not over-mounted), the mount points CRIU will mount on, the bind mounts in
-place (a bind inside a bind needs its mount point: runc issue 2748), and CRIU itself
-in the container's cgroup (it restores the tasks into its own cgroup's tree).
+"""What `restore` sets up around CRIU: a mount namespace for the time of the restore
+(CRIU inherits it; the caller is back in its own afterwards), the container's rootfs
+bound at a mount point (CRIU's root must be one, with a parent that is not
+over-mounted), the mount points CRIU will mount on, the bind mounts in place (a bind
+inside a bind needs its mount point: runc issue 2748), and CRIU itself in the
+container's cgroup (it restores the tasks into its own cgroup's tree).
+
+The namespace is this process's own, not only CRIU's: CRIU opens the image and work
+directories through /proc/OURPID/fd, and works in them (its cgroup yard is a tmpfs
+mounted there), which the kernel allows only on mounts of CRIU's namespace.
 
 Mounting needs mount(2), which Python's os module lacks: ctypes, loaded only here."""
 import os
@@ -22,26 +27,38 @@ def _mount(source, target, flags, what):
         raise RuntimeFailure(f"restore: {what}: {os.strerror(err)}")
 
 
-def private_mount_namespace():
-    """This process in a mount namespace of its own whose mounts do not propagate back
-    to the host: what restore mounts goes away with it and with CRIU."""
-    try:
-        os.unshare(os.CLONE_NEWNS)
-    except AttributeError:  # Python < 3.12
-        import ctypes
-        if ctypes.CDLL(None, use_errno=True).unshare(0x00020000) < 0:
-            raise RuntimeFailure(f"restore: unshare(CLONE_NEWNS): {os.strerror(ctypes.get_errno())}") from None
-    except OSError as e:
-        raise RuntimeFailure(f"restore: unshare(CLONE_NEWNS): {e.strerror}") from None
-    _mount(None, "/", MS_REC | MS_SLAVE, "make / rslave")
+CLONE_NEWNS = 0x00020000
 
 
-def detach(target):
-    """Lazily unmount target (MNT_DETACH) in this process's private namespace."""
+class PrivateMounts:
+    """with PrivateMounts(): this process in a mount namespace of its own whose mounts
+    do not propagate to the host; on leaving, back in the namespace (and working
+    directory) it had: what was mounted in between goes away with the namespace."""
+
+    def __enter__(self):
+        self.home = os.open("/proc/self/ns/mnt", os.O_RDONLY | os.O_CLOEXEC)
+        self.cwd = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            _call("unshare", CLONE_NEWNS, what="unshare(CLONE_NEWNS)")
+            _mount(None, "/", MS_REC | MS_SLAVE, "make / rslave")
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            _call("setns", self.home, CLONE_NEWNS, what="return to the caller's mount namespace")
+            os.fchdir(self.cwd)
+        finally:
+            os.close(self.home)
+            os.close(self.cwd)
+
+
+def _call(name, *args, what):
     import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.umount2(target.encode(), 2) < 0:
-        raise RuntimeFailure(f"restore: unmount {target}: {os.strerror(ctypes.get_errno())}")
+    if getattr(ctypes.CDLL(None, use_errno=True), name)(*args) < 0:
+        raise RuntimeFailure(f"restore: {what}: {os.strerror(ctypes.get_errno())}")
 
 
 def bind(source, target, recursive=False):
