@@ -431,6 +431,7 @@ def _run_restore(c, criu, opts, mgr, console, criu_root):
         def join_cgroup(pid):
             if mgr:
                 mounts.join_cgroup(mgr, pid)
+                req_opts["cg_root"] = cgroup_roots(pid)
 
         session = swrk.Session(criu, pass_fds=ns_fds, on_start=join_cgroup, log_path=opts.log_path("restore.log"))
         try:
@@ -449,6 +450,18 @@ def _run_restore(c, criu, opts, mgr, console, criu_root):
             os.close(work_fd)
         for fd in ns_fds:
             os.close(fd)
+
+
+def cgroup_roots(pid):
+    """CRIU's cg_root: the cgroup (per v1 hierarchy; one for cgroup2) that pid is in,
+    where CRIU puts the restored tree's root instead of the dumped one's (the config's
+    cgroupsPath may differ from the checkpointed container's: a new id)."""
+    roots = []
+    with open(f"/proc/{pid}/cgroup") as f:
+        for line in f:
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            roots.append({"ctrl": ctrls, "path": path} if ctrls else {"path": path})
+    return roots
 
 
 def _pass_console(console, master):

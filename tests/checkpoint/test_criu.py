@@ -146,7 +146,7 @@ def test_pre_dump_then_dump_with_parent(runtime, writable, tmp_path, remove_test
     images = tmp_path / "images"
     ckpt(runtime, cid, "--pre-dump", "--image-path", str(images / "pre"))
     assert runtime.state(cid)["status"] == "running"
-    assert not (images / "pre" / "inventory.img").exists()  # memory only
+    assert list((images / "pre").glob("pages-*.img")) and not list((images / "pre").glob("core-*.img"))  # memory only
     ckpt(runtime, cid, "--image-path", str(images / "final"), "--parent-path", "../pre")
     assert os.readlink(images / "final" / "parent") == "../pre"  # CRIU's link to the pre-dump's pages
     at_dump = count(writable)
@@ -155,7 +155,7 @@ def test_pre_dump_then_dump_with_parent(runtime, writable, tmp_path, remove_test
     runtime("delete", "--force", cid)
 
 
-TCP_PAIR = ("nc -l -p 5000 > /tmp/received & sleep 1; "
+TCP_PAIR = ("sleep 100000 | nc -l -p 5000 > /tmp/received & sleep 1; "  # the server's stdin never ends
             "i=0; while true; do echo $i; i=$((i+1)); sleep 0.2; done | nc 127.0.0.1 5000")
 
 
@@ -296,20 +296,25 @@ def test_the_python_api(runtime, writable, tmp_path, remove_test_cgroup_parents)
     rt.get(cid).checkpoint(str(tmp_path / "img"))
     assert rt.list() == []
     mounts_before = open("/proc/self/mountinfo").read()
-    saved = [os.dup(fd) for fd in range(3)]  # the restored init gets the caller's stdio: /dev/null here
+    # the restored init gets the caller's stdio in place of its own: of the same kinds here
+    # (stdin /dev/null, stdout and stderr a plain file, as `run -d` had them)
+    saved = [os.dup(fd) for fd in range(3)]
     null = os.open(os.devnull, os.O_RDWR)
+    out = os.open(tmp_path / "api-out", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        for fd in range(3):
-            os.dup2(null, fd)
+        os.dup2(null, 0)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
         c = rt.restore(cid, writable.path, str(tmp_path / "img"))
     finally:
         for fd, copy in enumerate(saved):
             os.dup2(copy, fd)
             os.close(copy)
         os.close(null)
+        os.close(out)
     assert isinstance(c, ociruntime.Container) and c.status == "running"
     assert open("/proc/self/mountinfo").read() == mounts_before  # the caller's mount namespace untouched
     assert os.readlink(f"/proc/{c.pid}/ns/mnt") != os.readlink("/proc/self/ns/mnt")
-    pid = c.pid
+    with open(f"/proc/{c.pid}/stat") as f:
+        assert int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid()  # the restored init: the caller's child
     c.delete(force=True)
-    assert os.waitpid(pid, 0)[0] == pid  # the restored init was the caller's child

@@ -2,6 +2,7 @@
 # Run the checkpoint/restore tests (marker `criu`) inside the pure cgroup v2 VM: CRIU 3.17
 # fails its vDSO check on the host's kernel and works on the VM's (Debian 6.1).
 # Usage: tests/vm/run_criu.sh [extra pytest args]      e.g. tests/vm/run_criu.sh -k tcp
+#        CRIU_BENCH=1 tests/vm/run_criu.sh     then bench/criu_times.py: checkpoint/restore times next to runc's
 # A checkpoint takes ~15 s under TCG; the whole run ~5 min. As run_v2.sh: a guest that
 # hangs (timeout) gets one more try, a failing test fails the run.
 set -eu
@@ -10,7 +11,8 @@ py=${OCIRUNTIME_PYTHON:-/opt/ociruntime/bin/python}
 run_vm() {
     "${VMRUN:-$repo/../shared/vmrun}" --rw "$repo" --rw /tmp --env TMPDIR=/var/tmp --env PYTHONUNBUFFERED=1 \
         --env PATH="$(dirname "$py"):$PATH" --cwd "$repo" --timeout "${VMRUN_TIMEOUT:-900}" -- \
-        /bin/sh -c "$py -m pytest -p no:cacheprovider -q -rs -m criu tests/checkpoint $*"
+        /bin/sh -c "$py -m pytest -p no:cacheprovider -q -rs -m criu tests/checkpoint $* \
+                    && if [ -n '${CRIU_BENCH:-}' ]; then $py bench/criu_times.py 1; fi"
 }
 rc=0
 run_vm "$@" || rc=$?
