@@ -180,6 +180,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         def before_go(stage1_pid):
             if mgr:
                 mgr.enter(stage1_pid)
+                if trace:
+                    trace("cgroup enter")
             if userns:
                 _write_id_maps(stage1_pid, config)
         spawn.release_stage1(before_go, trace)

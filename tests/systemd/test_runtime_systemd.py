@@ -7,7 +7,7 @@ import subprocess
 import uuid
 
 import pytest
-from support import detached, new_id, start_container
+from support import detached, new_id, start_container, wait_for
 
 CGROUP2 = "/sys/fs/cgroup"
 pytestmark = [
@@ -112,7 +112,8 @@ def test_later_calls_without_the_flag(sd):
     assert int(runtime("ps", "--format", "json", cid).stdout.strip("[]\n").split(",")[0]) == pid
     stats = runtime("events", "--stats", cid).stdout
     assert '"memory"' in stats and '"pids"' in stats
-    runtime("kill", cid, "KILL")
+    runtime("kill", "--all", cid, "KILL")  # cgroup.kill in the scope
+    wait_for(lambda: runtime.state(cid)["status"] == "stopped", what="the container to stop")
     runtime("delete", cid)
     assert unit_gone(unit)
     assert not os.path.exists(cgdir)

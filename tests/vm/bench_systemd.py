@@ -41,8 +41,10 @@ def timed(cmd):
     return wall, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
 
 
-def measure(runtime_cmd, systemd, work, rounds):
-    """Median (create wall, create CPU, delete wall) over `rounds` containers."""
+def measure(runtime_cmd, systemd, work, rounds, trace=None):
+    """Median (create wall, create CPU, delete wall[, cgroup phases]) over `rounds` containers; with
+    `trace` (ociruntime), the "cgroup" + "cgroup enter" phases of --trace too (systemd's unit start
+    is in "cgroup enter": StartTransientUnit with stage 1)."""
     bundle, root = os.path.join(work, "bundle"), os.path.join(work, "root")
     os.makedirs(bundle, exist_ok=True)
     config = make_bundle(bundle, ["sleep", "100"])
@@ -54,13 +56,20 @@ def measure(runtime_cmd, systemd, work, rounds):
         config["linux"]["cgroupsPath"] = f"system.slice:ocibench:{cid}" if systemd else f"/ocibench-{cid}"
         with open(os.path.join(bundle, "config.json"), "w") as f:
             json.dump(config, f)
-        create = timed(cmd + ["create", "--bundle", bundle, cid])
+        create = timed(cmd + (["--trace", trace] if trace else []) + ["create", "--bundle", bundle, cid])
         delete = timed(cmd + ["delete", "--force", cid])
         reap_orphans()
         if i:
             samples.append((create[0], create[1], delete[0]))
     shutil.rmtree(bundle)
-    return [statistics.median(column) for column in zip(*samples)]
+    result = [statistics.median(column) for column in zip(*samples)]
+    if trace:
+        with open(trace) as f:
+            records = [json.loads(line) for line in f][1:]
+        os.unlink(trace)
+        result.append(statistics.median(r["phases_ms"]["cgroup"] + r["phases_ms"].get("cgroup enter", 0)
+                                        for r in records))
+    return result
 
 
 def library(rounds):
@@ -111,17 +120,19 @@ def main():
         rows = {}
         for name, cmd in (("ociruntime", ociruntime_command()), ("runc", [shutil.which("runc") or "runc"])):
             for systemd in (False, True):
-                rows[(name, systemd)] = measure(cmd, systemd, work, rounds)
+                trace = os.path.join(work, "trace.json") if name == "ociruntime" else None
+                rows[(name, systemd)] = measure(cmd, systemd, work, rounds, trace)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"create/delete, median of {rounds} (ms; CPU = the runtime process's own):")
-    for (name, systemd), (cwall, ccpu, dwall) in rows.items():
-        print(f"  {name:<10} {'systemd ' if systemd else 'cgroupfs'}: create {cwall:7.1f} wall {ccpu:7.1f} CPU, "
-              f"delete {dwall:7.1f} wall")
-    ours, runc = rows[("ociruntime", True)], rows[("runc", True)]
-    plain = rows[("ociruntime", False)]
-    print(f"  systemd driver adds to ociruntime create: {ours[0] - plain[0]:.1f} ms wall, {ours[1] - plain[1]:.1f} ms CPU;"
-          f" create vs runc (both systemd): {ours[0] / runc[0]:.2f}x wall")
+    print(f"CLI create/delete, median of {rounds} (ms; CPU = the runtime process's own):")
+    for (name, systemd), row in rows.items():
+        phases = f", cgroup phases {row[3]:.1f}" if len(row) > 3 else ""
+        print(f"  {name:<10} {'systemd ' if systemd else 'cgroupfs'}: create {row[0]:7.1f} wall {row[1]:7.1f} CPU"
+              f"{phases}, delete {row[2]:7.1f} wall")
+    ours, plain = rows[("ociruntime", True)], rows[("ociruntime", False)]
+    print(f"  create: ociruntime/runc with systemd {ours[0] / rows[('runc', True)][0]:.2f}x, "
+          f"with cgroupfs {plain[0] / rows[('runc', False)][0]:.2f}x; the systemd driver's cgroup phases "
+          f"{ours[3] - plain[3]:+.1f} ms over cgroupfs v2's")
 
 
 if __name__ == "__main__":
