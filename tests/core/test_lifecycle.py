@@ -256,3 +256,23 @@ def test_kill_of_a_created_container(runtime, bundle, signal_arg, dies):
         time.sleep(0.2)
         assert runtime.state(cid)["status"] == "created"
     runtime("delete", cid)
+
+
+def test_flags_after_the_id_as_runc_takes_them(runtime, bundle):
+    """runc reorders a command's own flags from after the id (but not exec's or ps's)."""
+    bundle.config["linux"]["namespaces"] = [n for n in bundle.config["linux"]["namespaces"] if n["type"] != "pid"]
+    cid = new_id()
+    bundle.set_args("sh", "-c", "sleep 100 & wait")
+    pid_file = os.path.join(bundle.path, "pid")
+    assert detached(runtime, "create", cid, "--bundle", bundle.path, "--pid-file", pid_file)[0] == 0
+    with open(pid_file) as f:
+        pid = int(f.read())
+    runtime("start", cid)
+    child = wait_for(lambda: open(f"/proc/{pid}/task/{pid}/children").read().split())[0]
+    runtime("kill", cid, "KILL", "--all")
+    for p in (pid, int(child)):
+        wait_for(lambda: proc_state(p) in (None, "Z"), what=f"pid {p} killed")
+    extra = runtime("state", cid, "--nope", check=False)       # an unknown flag after the id is an argument
+    assert extra.returncode != 0 and "wrong number of arguments" in extra.stderr
+    runtime("delete", cid, "--force")
+    assert not os.listdir(runtime.root)
