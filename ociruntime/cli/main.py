@@ -316,9 +316,16 @@ def _dispatch(g, name, cmd_args, log):
     if g["trace"]:
         from ..trace import Trace
         trace = Trace(g["trace"], name)
+    if log.debug_enabled:
+        from ..trace import DebugTrace
+        log.debug(f"{PROG} {__version__}: {' '.join([name, *cmd_args])} (root {g['root']})")
+        trace = DebugTrace(log, f"{name} {args[0] if args else ''}".rstrip(), trace)
     from ..api import Runtime
     try:
-        return cmd.handler(Runtime(g["root"], warn=log.warning), o, args if name != "network" else cmd_args, log, trace)
+        code = cmd.handler(Runtime(g["root"], warn=log.warning), o, args if name != "network" else cmd_args, log,
+                           trace)
+        log.debug(f"{name}: exit status {code or 0}")
+        return code
     finally:
         if trace:
             trace.write()
