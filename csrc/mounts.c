@@ -232,7 +232,8 @@ static void readonly_path(const struct oci_plan *plan, const char *path)
             return;
         oci_die_errno(plan->sync_fd, "bind readonly path %s", path);
     }
-    if (remount_bind(path, MS_RDONLY | MS_REC) < 0)
+    /* as runc: the mount's own flags (nosuid, nodev, noexec, atime) stay, only ro is added */
+    if (remount_bind(path, MS_RDONLY | MS_REC | locked_flags(path)) < 0)
         oci_die_errno(plan->sync_fd, "remount readonly path %s", path);
 }
 
