@@ -262,6 +262,8 @@ void oci_finish_rootfs(const struct oci_plan *plan)
     /* after the read-only and masking binds: an (r)unbindable tree can no longer be bound */
     if (plan->rootfs_propagation && mount(NULL, "/", NULL, plan->rootfs_propagation, NULL) < 0)
         oci_die_errno(plan->sync_fd, "set rootfs propagation");
+    if (plan->dev_readonly && remount_bind("/dev", MS_RDONLY | locked_flags("/dev")) < 0)
+        oci_die_errno(plan->sync_fd, "remount /dev read-only");
     if (plan->rootfs_readonly && remount_bind("/", MS_RDONLY) < 0)
         oci_die_errno(plan->sync_fd, "remount / read-only");
 }
