@@ -83,7 +83,7 @@ class V1Manager(Manager):
                 created.extend(made)
                 if "cpuset" in key.split(","):
                     from . import cpuset
-                    cpuset.seed_from_parent(made)
+                    cpuset.seed_from_parent(path, self.mountpoints[key])
             self.update(resources)
         except BaseException:
             files.remove_created(created)
