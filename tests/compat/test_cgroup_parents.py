@@ -1,11 +1,12 @@
 """cgroup parents that cgroupsPath names: an empty v1 cpuset parent is filled from its
 own parent (runc's cpusetEnsureParent), a frozen one is refused without waiting."""
 import os
+import subprocess
 
 import pytest
 from support import cgroup_mountpoints, new_id, own_cgroup_dirs, start_container
 
-from runtime_cgroups.conftest import V1, read_cg
+from runtime_cgroups.conftest import V1, cgroup_dirs_for, read_cg
 
 
 def _cpuset_dir(relative):
@@ -38,3 +39,40 @@ def test_an_empty_cpuset_parent_made_beforehand_is_filled(runtime, bundle):
 def read_cpuset(relative, what):
     with open(os.path.join(_cpuset_dir(relative), f"cpuset.{what}")) as f:
         return f.read().strip()
+
+
+def _freezer_dir(dirs):
+    """Of a cgroup's directories (one per hierarchy), the one whose freezer holds its tasks."""
+    if V1:
+        return [d for d in dirs if "/freezer/" in d][0], "freezer.state", "FROZEN", "THAWED"
+    return dirs[0], "cgroup.freeze", "1", "0"
+
+
+@pytest.mark.cgroupv2
+@pytest.mark.parametrize("frozen_level", ["parent", "container"])
+def test_a_frozen_cgroup_is_refused_without_waiting(runtime, bundle, frozen_level):
+    """runc: "container's cgroup unexpectedly frozen". An init joining a frozen cgroup would
+    never run: the call must fail (bounded here: a hang fails the test) and leave nothing."""
+    bundle.config["linux"]["cgroupsPath"] += "/" + new_id("ctr")
+    bundle.set_args("sleep", "100")
+    ctr_dirs = cgroup_dirs_for(bundle)
+    dirs = ctr_dirs if frozen_level == "container" else [os.path.dirname(d) for d in ctr_dirs]
+    for d in dirs:
+        os.makedirs(d, exist_ok=True)
+    cgdir, name, frozen, thawed = _freezer_dir(dirs)
+    with open(os.path.join(cgdir, name), "w") as f:
+        f.write(frozen)
+    try:
+        res = runtime("run", "--detach", "--bundle", bundle.path, new_id(), check=False, timeout=30,
+                      stdin=subprocess.DEVNULL)
+        assert res.returncode != 0 and res.stderr.count("\n") == 1
+        assert "container's cgroup unexpectedly frozen" in res.stderr and cgdir in res.stderr
+        assert not os.listdir(runtime.root)
+        if frozen_level == "parent":
+            assert [d for d in ctr_dirs if os.path.exists(d)] == []     # what it made, removed
+    finally:
+        with open(os.path.join(cgdir, name), "w") as f:
+            f.write(thawed)
+        if frozen_level == "container":
+            for d in ctr_dirs:
+                os.rmdir(d)
