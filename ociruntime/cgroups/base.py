@@ -27,6 +27,13 @@ class Manager:
 
     version: int | None = None  # 1 or 2 in a driver
 
+    @staticmethod
+    def refuse_frozen(cgdir, frozen):
+        """A cgroup frozen before the container is in it (by itself or a parent) would hold
+        the init at its first step for ever: refused before anything runs, as runc."""
+        if frozen:
+            raise CgroupError(f"container's cgroup unexpectedly frozen: {cgdir} (thaw it or its parent first)")
+
     def create(self, resources):
         raise NotImplementedError
 

@@ -235,7 +235,8 @@ COMMANDS = {c.name: c for c in [
              Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
              Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3)"),
              Flag("process-label", "process_label", True, None, help="SELinux label (not supported here)"),
-             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1),
+             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1,
+            flags_after_args=False),
     Command("pause", cmd_pause, "<container-id>", "Freeze every process of the container.", [], 1, 1),
     Command("resume", cmd_resume, "<container-id>", "Thaw a paused container.", [], 1, 1),
     Command("update", cmd_update, "[options] <container-id>", "Change a live container's cgroup limits.",
@@ -249,12 +250,12 @@ COMMANDS = {c.name: c for c in [
              Flag("kernel-memory", "kernel_memory", True, help="ignored, as by runc"),
              Flag("kernel-memory-tcp", "kernel_memory_tcp", True, help="ignored, as by runc")], 1, 1),
     Command("ps", cmd_ps, "[options] <container-id> [ps options]", "List the container's processes.",
-            [Flag("f,format", "format", True, "table", help="table or json")], 1, -1),
+            [Flag("f,format", "format", True, "table", help="table or json")], 1, -1, flags_after_args=False),
     Command("events", cmd_events, "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
             [Flag("stats", "stats", help="print one stats event and exit"),
              Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
     Command("network", cmd_network, "create|ls|inspect|rm|connect|disconnect [options] ...",
-            "Manage bridge networks (`network --help`).", [], 0, -1),
+            "Manage bridge networks (`network --help`).", [], 0, -1, flags_after_args=False),
 ]}
 
 
@@ -301,7 +302,7 @@ def _dispatch(g, name, cmd_args, log):
     cmd = COMMANDS.get(name)
     if cmd is None:
         raise InvalidArgument(f"no such command: {name}")
-    o, args = parse(cmd_args, cmd.flags, what=name)
+    o, args = parse(cmd_args, cmd.flags, what=name, flags_after_args=cmd.flags_after_args)
     if o["help"] and name != "network":
         sys.stdout.write(cmd.help_text(PROG))
         return 0
@@ -313,10 +314,16 @@ def _dispatch(g, name, cmd_args, log):
     if g["trace"]:
         from ..trace import Trace
         trace = Trace(g["trace"], name)
+    if log.debug_enabled:
+        from ..trace import DebugTrace
+        log.debug(f"{PROG} {__version__}: {' '.join([name, *cmd_args])} (root {g['root']})")
+        trace = DebugTrace(log, f"{name} {args[0] if args else ''}".rstrip(), trace)
     from ..api import Runtime
     try:
         rt = Runtime(g["root"], warn=log.warning, systemd_cgroup=g["systemd_cgroup"])
-        return cmd.handler(rt, o, args if name != "network" else cmd_args, log, trace)
+        code = cmd.handler(rt, o, args if name != "network" else cmd_args, log, trace)
+        log.debug(f"{name}: exit status {code or 0}")
+        return code
     finally:
         if trace:
             trace.write()
