@@ -174,3 +174,27 @@ def test_pid_file_in_a_missing_directory(runtime, bundle):
     bundle.set_args("sleep", "100")
     fails_cleanly(runtime, bundle, *create(runtime, bundle, "--pid-file", pid_file),
                   expect=f"--pid-file {pid_file}: No such file or directory")
+
+
+def test_full_disk_under_root_names_what_could_not_be_written(runtime, bundle):
+    """A full filesystem under --root (a tmpfs filled to the last block): the error names
+    the file the runtime could not write, not an internal OSError."""
+    import subprocess
+    os.makedirs(runtime.root)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", runtime.root], check=True)
+    try:
+        filler = os.path.join(runtime.root, "filler")
+        with open(filler, "wb") as f:
+            try:
+                f.write(b"\0" * 65536)
+            except OSError:
+                pass
+        rc, _, err = detached(runtime, *create(runtime, bundle))
+        assert rc != 0
+        assert err.count("\n") == 1, err
+        assert "internal error" not in err and "No space left on device" in err, err
+        assert f"cannot write {runtime.root}/" in err and "state.json" in err, err
+        os.unlink(filler)
+        assert leftovers(runtime, bundle) == {}
+    finally:
+        subprocess.run(["umount", runtime.root], check=True)
