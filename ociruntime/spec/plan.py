@@ -284,11 +284,21 @@ def unique_env(env):
     return list(values.values())
 
 
+def _refuse_nul(items, field):
+    """A NUL byte would end the C string early: the kernel would get a shorter argument
+    or variable than the config says (runc refuses it in env, Go's exec in args)."""
+    for i, item in enumerate(items):
+        if "\0" in item:
+            raise ConfigError(f"{field}[{i}]", f"must not contain a NUL byte: {item!r}")
+
+
 def set_process(p, proc, where="process"):
     """The process fields shared by create and exec."""
     args = proc.get("args") or []
     if not args:
         raise ConfigError(f"{where}.args", "must not be empty")
+    _refuse_nul(args, f"{where}.args")
+    _refuse_nul(proc.get("env", []), f"{where}.env")
     p.c.argv, _ = p.strings(args)
     p.c.envp, _ = p.strings(unique_env(proc.get("env", [])))
     if not proc.get("cwd", "/").startswith("/"):
@@ -310,6 +320,8 @@ def set_process(p, proc, where="process"):
     for i, r in enumerate(rlimits):
         if r["type"] not in linux.RLIMITS:
             raise ConfigError(f"{where}.rlimits[{i}].type", f"unknown rlimit {r['type']!r}")
+        if any(r["type"] == earlier["type"] for earlier in rlimits[:i]):  # the spec: MUST error
+            raise ConfigError(f"{where}.rlimits[{i}].type", f"duplicate rlimit {r['type']!r}")
         rarr[i].resource = linux.RLIMITS[r["type"]]
         rarr[i].soft = r["soft"]
         rarr[i].hard = r["hard"]
