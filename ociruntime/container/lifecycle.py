@@ -193,12 +193,14 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         hooks = config.get("hooks", {})
         c.state["creating"] = True
         c.save()  # for `state` while the hooks run (they may ask it)
-        creating = _state_json(c, "creating")
+        # the hooks get "created" (the spec's lifecycle: create is done after step 2, and
+        # the OCI validation suite checks prestart's); the seccomp listener "creating" as from runc
+        created = _state_json(c, "created")
         if hooks.get("prestart") or hooks.get("createRuntime"):
             from .hooks import run_hooks
-            run_hooks("prestart", hooks, creating)
-            run_hooks("createRuntime", hooks, creating)
-        spawn.send("state " + creating)
+            run_hooks("prestart", hooks, created)
+            run_hooks("createRuntime", hooks, created)
+        spawn.send("state " + _state_json(c, "creating") + "\n" + created)
         spawn.expect("ready")
         if trace:
             trace("init ready")
