@@ -116,15 +116,17 @@ static void exec_via_stub(struct oci_plan *plan, const char *path, int report_fd
     fcntl(report_fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Everything before the program: stdio and fds. Never returns. */
+/* Everything before the program: stdio and fds. Never returns. Of fds 3..3+N-1
+ * (--preserve-fds, LISTEN_FDS) only those the caller passed survive: they came
+ * through the runtime's own execve, so they are not close-on-exec; the runtime's
+ * own fds (all opened close-on-exec) that landed in a gap of that range are not
+ * passed, and a gap stays a gap (as crun). */
 static void exec_program(struct oci_plan *plan, const char *path, int report_fd)
 {
     unsigned int first_closed = 3 + (unsigned int) plan->preserve_fds;
     if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         for (int fd = first_closed; fd < 65536; fd++)
             fcntl(fd, F_SETFD, FD_CLOEXEC);
-    for (int fd = 3; fd < (int) first_closed; fd++)
-        fcntl(fd, F_SETFD, 0);
     if (plan->exec_stub_fd >= 0)
         exec_via_stub(plan, path, report_fd);
     execve(path, plan->argv, plan->envp);
@@ -319,13 +321,22 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* Close every inherited fd but stdio, the preserved ones and our own: the runtime's
- * fds (its state dir lock among them) must not live on in the container's init. */
+ * fds (its state dir lock among them) must not live on in the container's init. In
+ * the preserved range the caller's fds are the ones not close-on-exec (they came
+ * through the runtime's execve); a runtime fd that filled a gap there goes too. */
 static void close_inherited_fds(const struct oci_plan *plan, int listen_fd)
 {
     int keep[5] = { plan->sync_fd, listen_fd, plan->console_fd, plan->seccomp ? plan->seccomp->listener_fd : -1,
                     plan->exec_stub_fd };
     unsigned int from = 3 + (unsigned int) plan->preserve_fds;
     qsort(keep, 5, sizeof keep[0], cmp_int);
+    for (int fd = 3; fd < (int) from; fd++) {
+        int fd_flags = fcntl(fd, F_GETFD), kept = 0;
+        for (int i = 0; i < 5; i++)
+            kept |= keep[i] == fd;
+        if (fd_flags >= 0 && (fd_flags & FD_CLOEXEC) && !kept)
+            close(fd);
+    }
     for (int i = 0; i < 5; i++) {
         if (keep[i] < (int) from)
             continue;

@@ -367,7 +367,21 @@ def set_cgroup_placement(p, mgr):
     p.c.cgroup2_dir = p.string(cgroup2_dir)
 
 
-def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds, no_pivot, cgroup_mounts):
+def with_socket_activation(proc, listen_fds):
+    """The container's process, told about the sockets it inherits (LISTEN_FDS of them
+    from fd 3, for its pid 1): LISTEN_PID=1 as crun sets it and LISTEN_FDS as runc
+    does, each unless the config's env sets it (podman puts LISTEN_FDS there itself).
+    The stored config keeps its own env: exec'd processes do not get them."""
+    if not listen_fds:
+        return proc
+    env = list(proc.get("env", []))
+    names = {entry.partition("=")[0] for entry in env}
+    env += [f"{name}={value}" for name, value in (("LISTEN_FDS", listen_fds), ("LISTEN_PID", 1)) if name not in names]
+    return {**proc, "env": env}
+
+
+def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds, no_pivot, cgroup_mounts,
+                      listen_fds=0):
     """The plan for `create`: namespaces, rootfs, mounts, devices, process, hooks."""
     p = Plan()
     ns = namespaces(config)
@@ -383,7 +397,7 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
         _refuse_without_mount_ns(config)
         p.c.host_mount_ns = 1
     _set_sysctl(p, config, ns)
-    set_process(p, config["process"])
+    set_process(p, with_socket_activation(config["process"], listen_fds))
     _set_personality(p, config)
     if config.get("linux", {}).get("seccomp"):
         from .seccomp import set_seccomp
