@@ -67,7 +67,8 @@ class Runtime:
         """Create a container from an OCI bundle (a directory with config.json): its
         init waits for start(). On failure nothing is left (process, cgroup, network,
         state) and the error says why: ConfigError (with the field), AlreadyExists,
-        CgroupError, SpawnError, HookError."""
+        CgroupError, SpawnError, HookError. preserve_fds=N: of fds 3..3+N-1 the
+        inheritable ones (os.set_inheritable) reach the container, as a caller's do."""
         from .container import lifecycle
         lifecycle.create(self.root, container_id, bundle, pid_file=pid_file, console_socket=console_socket,
                          console=_console, no_pivot=no_pivot, preserve_fds=preserve_fds, warn=self.warn,

@@ -8,7 +8,7 @@ import sys
 import time
 
 from .. import SPEC_VERSION, jsonio
-from ..errors import ConfigError, NotFound, RuntimeFailure, SpawnError, WrongState
+from ..errors import ConfigError, InvalidArgument, NotFound, RuntimeFailure, SpawnError, WrongState
 from .state import START_SOCKET, StateDir, process_start_time, write_pid_file
 
 
@@ -119,6 +119,17 @@ def _cgroup_mounts(mgr, ns):
     return expand
 
 
+def _listen_fds():
+    """The fds a socket-activated runtime got (sd_listen_fds(3): LISTEN_FDS from fd 3):
+    they go on to the container, after the --preserve-fds ones are counted in."""
+    value = os.environ.get("LISTEN_FDS", "")
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise InvalidArgument(f"invalid LISTEN_FDS in the environment: {value!r}")
+    return int(value)
+
+
 def create(root, container_id, bundle, *, pid_file=None, console_socket=None, console=None, no_pivot=False,
            preserve_fds=0, warn=None, trace=None, systemd_cgroup=False):
     """`create`: the init waits on its start socket when this returns.
@@ -149,7 +160,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     if skipped and warn:
         warn(f"config.json: {', '.join(skipped)}: not set up: without a mount namespace of its own "
              "the container shares the host's mount table, which is never changed")
-    preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
+    listen_fds = _listen_fds()
+    preserve_fds += listen_fds
 
     c = StateDir.make(root, container_id)
     spawn = mgr = None
@@ -164,7 +176,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         console = connect_console_socket(console_socket) if console_socket else console
         plan = build_create_plan(
             config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
-            preserve_fds=preserve_fds, no_pivot=no_pivot,
+            preserve_fds=preserve_fds, listen_fds=listen_fds, no_pivot=no_pivot,
             cgroup_mounts=_cgroup_mounts(mgr, ns))
         set_cgroup_placement(plan, mgr)
         for warning in plan.warnings if warn else ():
@@ -201,12 +213,14 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         hooks = config.get("hooks", {})
         c.state["creating"] = True
         c.save()  # for `state` while the hooks run (they may ask it)
-        creating = _state_json(c, "creating")
+        # the hooks get "created" (the spec's lifecycle: create is done after step 2, and
+        # the OCI validation suite checks prestart's); the seccomp listener "creating" as from runc
+        created = _state_json(c, "created")
         if hooks.get("prestart") or hooks.get("createRuntime"):
             from .hooks import run_hooks
-            run_hooks("prestart", hooks, creating)
-            run_hooks("createRuntime", hooks, creating)
-        spawn.send("state " + creating)
+            run_hooks("prestart", hooks, created)
+            run_hooks("createRuntime", hooks, created)
+        spawn.send("state " + _state_json(c, "creating") + "\n" + created)
         spawn.expect("ready")
         if trace:
             trace("init ready")
