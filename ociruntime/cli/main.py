@@ -92,11 +92,16 @@ def cmd_list(rt, o, args, log, trace):
     if o["format"] not in ("table", "json") and not o["quiet"]:
         raise InvalidArgument(f"invalid format option: {o['format']}")
     from ..container.lifecycle import owner
+    from ..errors import StateDamaged
     states = []
     for c in rt.list():
         try:
             states.append(dict(c.state(), owner=owner(rt.root, c.id)))
-        except (RuntimeFailure, FileNotFoundError):  # deleted meanwhile, or its state unreadable: runc lists the others
+        except StateDamaged as e:  # runc warns and leaves it out; it is there, so it is listed
+            log.warning(f"{e} (delete --force removes the container)")
+            states.append({"ociVersion": SPEC_VERSION, "id": c.id, "pid": 0, "status": "unknown", "bundle": "",
+                           "rootfs": "", "created": "", "owner": owner(rt.root, c.id)})
+        except (RuntimeFailure, FileNotFoundError):  # deleted meanwhile (NotFound), or no container id
             continue
     if o["quiet"]:
         sys.stdout.write("".join(s["id"] + "\n" for s in states))

@@ -8,8 +8,8 @@ import sys
 import time
 
 from .. import SPEC_VERSION, jsonio
-from ..errors import ConfigError, NotFound, RuntimeFailure, SpawnError, WrongState
-from .state import START_SOCKET, StateDir, process_start_time, write_pid_file
+from ..errors import ConfigError, NotFound, RuntimeFailure, SpawnError, StateDamaged, WrongState
+from .state import START_SOCKET, StateDir, process_exiting, process_start_time, write_pid_file
 
 
 def _state_json(c, status):
@@ -22,7 +22,7 @@ def public_state(c):
     """The runtime-spec state, with runc's extra fields."""
     status = c.status()
     s = c.state
-    return {"ociVersion": SPEC_VERSION, "id": c.id, "pid": s["pid"] if status != "stopped" else 0,
+    return {"ociVersion": SPEC_VERSION, "id": c.id, "pid": s.get("pid", 0) if status != "stopped" else 0,
             "status": status, "bundle": s["bundle"], "rootfs": s["rootfs"], "created": s["created"],
             "owner": "", "annotations": s.get("annotations", {})}
 
@@ -40,6 +40,17 @@ def _wait_exit(pid, timeout=None):
         return bool(poller.poll(None if timeout is None else int(timeout * 1000)))
     finally:
         os.close(fd)
+
+
+def _wait_dead_or_exiting(pid, timeout):
+    """Wait until a SIGKILLed pid is gone or exiting (PF_EXITING: it runs no more user
+    code). A pid namespace's init stays exiting until every zombie of its namespace is
+    reaped, which may be up to a reaper outside the container (a detached exec's parent)."""
+    deadline = time.monotonic() + timeout
+    while not _wait_exit(pid, 0.02):
+        if process_exiting(pid) or time.monotonic() > deadline:
+            return process_exiting(pid)
+    return True
 
 
 def wait_init(pid, timeout=None):
@@ -93,20 +104,27 @@ def _require_fields(config):
             raise ConfigError(field, "required to create a container")
 
 
-def _setup_cgroup(c, config):
-    """The container's cgroup; None for a rootless container that may not make one
+def _plan_cgroup(c, config):
+    """The container's cgroup manager, its record in the state (nothing made yet)."""
+    from ..cgroups import open_manager
+    mgr = open_manager(config.get("linux", {}).get("cgroupsPath"), c.id)
+    c.state["cgroup"] = mgr.to_state()
+    return mgr
+
+
+def _make_cgroup(c, mgr, config):
+    """Make the recorded cgroup; None for a rootless container that may not make one
     (as runc: fine unless linux.resources asks for limits, which then fail)."""
-    from ..cgroups import open_manager, resources_for_spec
+    from ..cgroups import resources_for_spec
     lin = config.get("linux", {})
-    mgr = open_manager(lin.get("cgroupsPath"), c.id)
     try:
         mgr.create(resources_for_spec(lin))
     except RuntimeFailure:
         limits = {k: v for k, v in (lin.get("resources") or {}).items() if v and k != "devices"}
         if os.geteuid() == 0 or limits:
             raise
+        del c.state["cgroup"]
         return None
-    c.state["cgroup"] = mgr.to_state()
     return mgr
 
 
@@ -152,13 +170,20 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
 
     c = StateDir.make(root, container_id)
-    spawn = mgr = None
+    spawn = mgr = intent = None
     net_record = None
     try:
         c.state = {"id": container_id, "bundle": bundle, "rootfs": os.path.join(bundle, config["root"]["path"]),
                    "created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
-                   "annotations": config.get("annotations", {}), "config": config}
-        mgr = _setup_cgroup(c, config)
+                   "annotations": config.get("annotations", {}), "config": config, "creating": True}
+        mgr = _plan_cgroup(c, config)
+        intent = _network_intent(config)
+        if intent:
+            c.state["network"] = intent
+        c.save(recovery=True)  # step 1: before anything that can outlive this call is made
+        if trace:
+            trace("record")
+        mgr = _make_cgroup(c, mgr, config)
         if trace:
             trace("cgroup")
         console = connect_console_socket(console_socket) if console_socket else console
@@ -184,6 +209,9 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         if init_info is None:
             raise SpawnError("container init exited during set-up")
         c.state["init_start_time"] = init_info[1]
+        c.save(recovery=True)  # step 2: the init, before its mounts, network and hooks (`state` for them)
+        if trace:
+            trace("pid recorded")
         spawn.expect("hooks")
         if trace:
             trace("mounts")
@@ -191,8 +219,6 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         if trace:
             trace("network")
         hooks = config.get("hooks", {})
-        c.state["creating"] = True
-        c.save()  # for `state` while the hooks run (they may ask it)
         creating = _state_json(c, "creating")
         if hooks.get("prestart") or hooks.get("createRuntime"):
             from .hooks import run_hooks
@@ -214,8 +240,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             console.close()
         if spawn:
             spawn.abort()
-        if net_record:
-            _detach_network(c, net_record)
+        if net_record or intent:
+            _detach_network(c, c.state["network"])
         if mgr:
             mgr.destroy()
         c.remove()
@@ -226,6 +252,16 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
 def wants_host_network(config):
     from ..network.annotations import MODE_HOST, NETWORK
     return (config.get("annotations") or {}).get(NETWORK) == MODE_HOST
+
+
+def _network_intent(config):
+    """What create will attach, recorded before it is (None: no networking asked for)."""
+    from ..network.annotations import MODE_HOST, MODE_NONE, NETWORK, wants_network
+    annotations = config.get("annotations") or {}
+    if not wants_network(annotations):
+        return None
+    name = annotations[NETWORK].strip()
+    return {"mode": name if name in (MODE_HOST, MODE_NONE) else "bridge", "network": name}
 
 
 def _attach_network(c, config, ns, pid):
@@ -310,6 +346,9 @@ def kill(root, container_id, sig, *, all_processes=False):
     c = StateDir.load(root, container_id)
     try:
         status = c.status()
+        if status == "creating":  # no init recorded yet, or one its create never finished
+            raise WrongState(f"container {container_id} is creating: not killable (delete --force removes it)",
+                             status)
         if status == "stopped" and not all_processes:
             raise WrongState("container not running", status)
         if status == "stopped":
@@ -325,20 +364,24 @@ def kill(root, container_id, sig, *, all_processes=False):
         c.close()
 
 
-def _kill_init_and_wait(c):
-    """SIGKILL everything in the container and wait for the init to be gone."""
-    mgr = c.cgroup() if c.state.get("cgroup") else None
-    if mgr:
+def _kill_everything(c):
+    """SIGKILL everything in the container's cgroup and its init (if the recorded pid is
+    still the init: start times match), and wait for the init to be gone."""
+    if c.state.get("cgroup"):
         try:
-            mgr.kill_all(signal.SIGKILL)
-            mgr.thaw()
-        except RuntimeFailure:
+            c.cgroup().kill_all(signal.SIGKILL)
+        except (RuntimeFailure, OSError):  # half-made: not every directory is there
             pass
+    pid = c.state.get("pid", 0)
+    if not pid or not c.init_alive():
+        return
     try:
-        os.kill(c.state["pid"], signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass
-    _wait_exit(c.state["pid"], timeout=10)
+        return
+    if not _wait_dead_or_exiting(pid, timeout=10):
+        raise RuntimeFailure(f"container {c.id}: its init (pid {pid}) is still there 10 s after SIGKILL; "
+                             f"its state dir {c.dir} is kept")
 
 
 def _signal_leftovers(c, sig):
@@ -356,13 +399,24 @@ def _owns_pid_namespace(config):
 
 
 def destroy(c, warn):
-    """Free what the container held (it must be stopped), then its state."""
+    """Free what the container held (its processes must be gone), then its state dir.
+    Anything that cannot be freed keeps the state dir (a later delete --force tries
+    again) and raises one RuntimeFailure naming all of it."""
     state = c.state
+    left = []
     if state.get("network"):
-        _detach_network(c, state["network"])
+        try:
+            _detach_network(c, state["network"])
+        except RuntimeFailure as e:
+            left.append(f"its network endpoints ({e})")
     if state.get("cgroup"):
-        c.cgroup().destroy()
-    hooks = state["config"].get("hooks", {})
+        try:
+            c.cgroup().destroy()
+        except RuntimeFailure as e:
+            left.append(f"its cgroup ({e})")
+    if left:
+        raise RuntimeFailure(f"container {c.id}: could not remove {'; '.join(left)}; its state dir {c.dir} is kept")
+    hooks = state["config"].get("hooks", {}) if "config" in state else {}
     try:
         if hooks.get("poststop"):
             from .hooks import run_hooks
@@ -373,21 +427,26 @@ def destroy(c, warn):
 
 def delete(root, container_id, *, force=False, warn=None):
     """Returns the pid the init had (0: none was recorded, or force and no container):
-    the caller reaps it if it is its child."""
+    the caller reaps it if it is its child. A container whose create was killed
+    ("creating", its creator gone: delete waits for the lock a live one holds) is
+    deleted as a created one is; one whose state.json is damaged only with force, from
+    recovery.json. Returns only when nothing of the container is left."""
     try:
-        c = StateDir.load(root, container_id)
+        c = StateDir.load_for_removal(root, container_id)
     except NotFound:
         if force:
             return 0
         raise
     try:
-        status = c.status()
+        if c.damaged and c.state and not force:
+            raise StateDamaged(container_id, f"{c.damaged.why} (delete --force removes the container)")
+        status = "damaged" if c.damaged else c.status()
         if status in ("running", "paused") and not force:
             raise WrongState(f"cannot delete container {container_id} that is not stopped: {status}", status)
-        if status != "stopped":
-            _kill_init_and_wait(c)
-        else:
+        if status == "stopped":
             _signal_leftovers(c, signal.SIGKILL)
+        else:  # the kill also covers what a damaged record's container left in its cgroup
+            _kill_everything(c)
         destroy(c, warn)
         return c.state.get("pid", 0)
     finally:

@@ -1,5 +1,55 @@
-"""Container state on disk: one directory per container under --root, state.json
-written atomically, a per-container flock; the status always read from the kernel."""
+"""Container state on disk: one directory per container under --root, a per-container
+flock, and the status always read from the kernel.
+
+The state directory, <root>/<id>/ (this is the one description of its layout; the C
+front door reads the same files):
+
+  state.json      THE record of the container: one JSON object, always replaced whole
+                  (written to state.json.tmp, then renamed over it), so a reader or a
+                  runtime killed at any instant sees the old record or the new one.
+                  Fields, and the step of `create` (lifecycle.create) that writes them:
+    id, bundle, rootfs, created, annotations, config
+                  step 1 ("record"), before anything that can outlive the call is made.
+                  `update` rewrites config.linux.resources (and adds device_rules).
+    creating      true from step 1 until create's last write ("state written") drops
+                  it: a record that still has it is a container whose create has not
+                  finished, or was killed (status "creating").
+    cgroup        step 1, before any cgroup directory is made: the cgroup driver's own
+                  dict (mgr.to_state(), opaque here; open_manager_from_state reopens it).
+                  Dropped before step 2 by a rootless create that may not make one.
+    network       step 1: what create will attach, {"mode", "network"} (only with the
+                  org.ociruntime.network annotation); the last write: attach's record
+                  (+ "ip", "ifname", "ports"); `network connect` on a container without
+                  one: {"mode": "connected"}. Endpoints are freed by container id.
+    pid, init_start_time
+                  step 2 ("pid recorded"), as soon as the init is cloned and before its
+                  mounts, network or hooks: its host pid and its start time in clock
+                  ticks (/proc/PID/stat field 22), so that a reused pid is never taken
+                  for the init.
+  recovery.json   what `delete --force` needs when state.json is damaged (garbage, empty,
+                  truncated, missing): {"cgroup", "network", "pid", "init_start_time"} as
+                  in state.json. Written just before state.json at steps 1 and 2, so it
+                  exists before anything is made; read by nothing else.
+  start.sock      the created init's start socket (csrc/spawn.c wait_for_start): present
+                  = not started yet; `start` connects to it, then unlinks it.
+  state.json.tmp, recovery.json.tmp
+                  a write under way (or cut short by a kill); ignored, removed with the dir.
+
+The lock: flock(LOCK_EX) on the directory's fd, held by every command that changes the
+container (create for its whole run); `state` and `list` read without it.
+
+Removal (StateDir.remove, `delete`): only once everything the records name is freed;
+state.json first, recovery.json last, then the directory. So a directory without
+recovery.json holds nothing else of the container (a create killed before step 1, or a
+delete killed while removing files), and `delete` removes it.
+
+Status, derived each time (the record says only what was made): "creating" while the
+record has `creating` (or no pid: older records); else "stopped" when the recorded pid
+is gone, a zombie, or another process (start time differs); "created" while
+start.sock exists (races: a `start` killed between its connect and its unlink leaves a
+running container that says "created"); "paused" when the cgroup is frozen; else
+"running"."""
+
 import errno
 import fcntl
 import os
@@ -9,6 +59,8 @@ from ..cgroups import is_frozen_from_state
 from ..errors import AlreadyExists, InvalidArgument, NotFound, RuntimeFailure, StateDamaged
 
 STATE_FILE = "state.json"
+RECOVERY_FILE = "recovery.json"
+RECOVERY_FIELDS = ("cgroup", "network", "pid", "init_start_time")
 START_SOCKET = "start.sock"
 _ID_PUNCTUATION = frozenset("_+-.")
 
@@ -32,6 +84,19 @@ def process_start_time(pid):
     return fields[0].decode(), int(fields[19])
 
 
+_PF_EXITING = 0x4  # include/linux/sched.h
+
+
+def process_exiting(pid):
+    """Whether pid is gone or in the kernel's exit path (its PF_EXITING flag)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return bool(int(data[data.rindex(b")") + 2:].split()[6]) & _PF_EXITING)
+
+
 class StateDir:
     """A container's state directory; held locked while a command works on it."""
 
@@ -41,6 +106,7 @@ class StateDir:
         self.dir = os.path.join(root, container_id)
         self.dir_fd = -1
         self.state = {}
+        self.damaged = None  # load_for_removal: the StateDamaged that state.json raised
 
     @classmethod
     def make(cls, root, container_id):
@@ -52,13 +118,49 @@ class StateDir:
             os.mkdir(c.dir, 0o711)
         except FileExistsError:
             raise AlreadyExists(container_id) from None
-        c._open_locked()
+        try:
+            c._open_locked()
+        except FileNotFoundError:  # a `delete` took the record-less dir for a killed create's
+            c.close()
+            raise RuntimeFailure(f"container {container_id}: deleted while being created") from None
         return c
 
     @classmethod
     def load(cls, root, container_id, locked=True):
         """locked=False: the state as last saved, without waiting for the lock, so that
         `state` and `list` answer even while a create (whose hooks may ask) holds it."""
+        c = cls._opened(root, container_id, locked)
+        try:
+            c.state = c._read(STATE_FILE)
+        except StateDamaged:
+            c.close()
+            raise
+        return c
+
+    @classmethod
+    def load_for_removal(cls, root, container_id):
+        """The container as `delete` sees it, locked: its record; or when state.json is
+        damaged (c.damaged says how), recovery.json's fields, or {} when there is no
+        recovery.json either (nothing was made: see the module's doc). StateDamaged when
+        recovery.json is there but unreadable too: what the container holds is unknown."""
+        c = cls._opened(root, container_id, True)
+        try:
+            c.state = c._read(STATE_FILE)
+            return c
+        except StateDamaged as e:
+            c.damaged = e
+        try:
+            c.state = c._read(RECOVERY_FILE, whole=False)
+        except StateDamaged as e:
+            if "missing" not in str(e):
+                c.close()
+                raise StateDamaged(container_id, f"{c.damaged.why}, and {RECOVERY_FILE} is {e.why}: what the "
+                                   f"container holds is unknown; its state dir {c.dir} is kept") from None
+            c.state = {}
+        return c
+
+    @classmethod
+    def _opened(cls, root, container_id, locked):
         check_id(container_id)
         c = cls(root, container_id)
         try:
@@ -66,22 +168,24 @@ class StateDir:
         except FileNotFoundError:
             c.close()
             raise NotFound(container_id) from None
-        try:
-            with open(STATE_FILE, "rb", opener=c._opener) as f:
-                c.state = jsonio.loads(f.read())
-        except FileNotFoundError:
-            c.close()
-            raise StateDamaged(container_id, "missing (no state.json)") from None
-        except OSError as e:
-            c.close()
-            raise StateDamaged(container_id, f"unreadable: {e.strerror}") from None
-        except ValueError:
-            c.close()
-            raise StateDamaged(container_id, "corrupt") from None
-        if not isinstance(c.state, dict) or not isinstance(c.state.get("config"), dict):
-            c.close()
-            raise StateDamaged(container_id, "corrupt") from None
         return c
+
+    def _read(self, name, whole=True):
+        """A record's JSON object; StateDamaged naming the file when it cannot be read.
+        whole: a state.json (it has the config)."""
+        what = "" if name == STATE_FILE else f"{name} "
+        try:
+            with open(name, "rb", opener=self._opener) as f:
+                record = jsonio.loads(f.read())
+        except FileNotFoundError:
+            raise StateDamaged(self.id, f"missing (no {name})") from None
+        except OSError as e:
+            raise StateDamaged(self.id, f"{what}unreadable: {e.strerror}") from None
+        except ValueError:
+            raise StateDamaged(self.id, f"{what}corrupt") from None
+        if not isinstance(record, dict) or (whole and not isinstance(record.get("config"), dict)):
+            raise StateDamaged(self.id, f"{what}corrupt")
+        return record
 
     def _open(self):
         try:
@@ -98,11 +202,21 @@ class StateDir:
     def _opener(self, name, flags):
         return os.open(name, flags | os.O_CLOEXEC, 0o600, dir_fd=self.dir_fd)
 
-    def save(self):
-        tmp = STATE_FILE + ".tmp"
+    def _replace(self, name, record):
+        """Write a record whole, atomically (temp file + rename). No fsync: the record must
+        outlive the runtime being killed, which the page cache does; a machine crash
+        takes the containers with it (and --root is /run, a tmpfs, by default)."""
+        tmp = name + ".tmp"
         with open(tmp, "w", opener=self._opener) as f:
-            f.write(jsonio.dumps(self.state))
-        os.rename(tmp, STATE_FILE, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+            f.write(jsonio.dumps(record))
+        os.rename(tmp, name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+
+    def save(self, recovery=False):
+        """Replace state.json; recovery: recovery.json first (create's steps 1 and 2,
+        when what the container holds changes)."""
+        if recovery:
+            self._replace(RECOVERY_FILE, {k: self.state[k] for k in RECOVERY_FIELDS if k in self.state})
+        self._replace(STATE_FILE, self.state)
 
     def init_alive(self):
         pid = self.state.get("pid", 0)
@@ -135,8 +249,10 @@ class StateDir:
         return open_manager_from_state(self.state["cgroup"])
 
     def remove(self):
-        """Remove the state dir (the lock goes with it)."""
-        for name in os.listdir(self.dir_fd):
+        """Remove the state dir (the lock goes with it): state.json first, recovery.json
+        last, so that a kill meanwhile leaves a dir `delete` still recognises."""
+        names = sorted(os.listdir(self.dir_fd), key=lambda n: (n != STATE_FILE, n == RECOVERY_FILE))
+        for name in names:
             try:
                 os.unlink(name, dir_fd=self.dir_fd)
             except OSError as e:
