@@ -299,7 +299,7 @@ def _send_with_exec_stub(sock, data):
     sock.sendall(data[sent:])
 
 
-def _release_init(c):
+def _release_init(c, trace=None):
     """Connect to the waiting init's start socket (csrc/spawn.c wait_for_start) and hand
     it the state for startContainer hooks, and the exec stub; it closes the connection
     by exec'ing (its end is close-on-exec), or answers "error ..." first."""
@@ -312,6 +312,8 @@ def _release_init(c):
         sock.close()
         raise SpawnError(f"the container's init is gone: {e.strerror}") from None
     try:
+        if trace:
+            trace("connected")
         os.unlink(START_SOCKET, dir_fd=c.dir_fd)
         _send_with_exec_stub(sock, _state_json(c, "created").encode())
         sock.shutdown(_socket.SHUT_WR)
@@ -326,14 +328,18 @@ def _release_init(c):
         raise SpawnError(init_error(text) if text.startswith("error ") else text)
 
 
-def start(root, container_id, *, warn=None):
+def start(root, container_id, *, warn=None, trace=None):
     c = StateDir.load(root, container_id)
     try:
         status = c.status()
         if status != "created":
             raise WrongState(f"cannot start a container that is {status}" if status != "stopped"
                              else "cannot start a container that has stopped", status)
-        _release_init(c)
+        if trace:
+            trace("loaded")
+        _release_init(c, trace)
+        if trace:
+            trace("released")
         hooks = c.state["config"].get("hooks", {})
         if hooks.get("poststart"):
             from .hooks import run_hooks
@@ -398,7 +404,7 @@ def _owns_pid_namespace(config):
     return any(ns["type"] == "pid" and not ns.get("path") for ns in config.get("linux", {}).get("namespaces", ()))
 
 
-def destroy(c, warn):
+def destroy(c, warn, trace=None):
     """Free what the container held (its processes must be gone), then its state dir.
     Anything that cannot be freed keeps the state dir (a later delete --force tries
     again) and raises one RuntimeFailure naming all of it."""
@@ -409,11 +415,15 @@ def destroy(c, warn):
             _detach_network(c, state["network"])
         except RuntimeFailure as e:
             left.append(f"its network endpoints ({e})")
+        if trace:
+            trace("network freed")
     if state.get("cgroup"):
         try:
             c.cgroup().destroy()
         except RuntimeFailure as e:
             left.append(f"its cgroup ({e})")
+        if trace:
+            trace("cgroup freed")
     if left:
         raise RuntimeFailure(f"container {c.id}: could not remove {'; '.join(left)}; its state dir {c.dir} is kept")
     hooks = state["config"].get("hooks", {}) if "config" in state else {}
@@ -422,10 +432,10 @@ def destroy(c, warn):
             from .hooks import run_hooks
             run_hooks("poststop", hooks, _state_json(c, "stopped"), warn=warn)
     finally:
-        c.remove()
+        c.remove(trace)
 
 
-def delete(root, container_id, *, force=False, warn=None):
+def delete(root, container_id, *, force=False, warn=None, trace=None):
     """Returns the pid the init had (0: none was recorded, or force and no container):
     the caller reaps it if it is its child. A container whose create was killed
     ("creating", its creator gone: delete waits for the lock a live one holds) is
@@ -440,6 +450,8 @@ def delete(root, container_id, *, force=False, warn=None):
     try:
         if c.damaged and c.state and not force:
             raise StateDamaged(container_id, f"{c.damaged.why} (delete --force removes the container)")
+        if trace:
+            trace("loaded")
         status = "damaged" if c.damaged else c.status()
         if status in ("running", "paused") and not force:
             raise WrongState(f"cannot delete container {container_id} that is not stopped: {status}", status)
@@ -447,7 +459,9 @@ def delete(root, container_id, *, force=False, warn=None):
             _signal_leftovers(c, signal.SIGKILL)
         else:  # the kill also covers what a damaged record's container left in its cgroup
             _kill_everything(c)
-        destroy(c, warn)
+        if trace:
+            trace("killed")
+        destroy(c, warn, trace)
         return c.state.get("pid", 0)
     finally:
         c.close()

@@ -248,7 +248,7 @@ class StateDir:
         from ..cgroups import open_manager_from_state
         return open_manager_from_state(self.state["cgroup"])
 
-    def remove(self):
+    def remove(self, trace=None):
         """Remove the state dir (the lock goes with it): state.json first, recovery.json
         last, so that a kill meanwhile leaves a dir `delete` still recognises."""
         names = sorted(os.listdir(self.dir_fd), key=lambda n: (n != STATE_FILE, n == RECOVERY_FILE))
@@ -258,6 +258,8 @@ class StateDir:
             except OSError as e:
                 if e.errno != errno.ENOENT:
                     raise
+            if trace:
+                trace(f"{name} removed")
         try:
             os.rmdir(self.dir)
         except FileNotFoundError:
