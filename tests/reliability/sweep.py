@@ -84,7 +84,9 @@ class Sweep:
                                 env=env)
 
     def phases(self):
-        """(the phases a normal run of the command names, its wall time in s)."""
+        """A normal run of the command: ({phase: (start, end) in s from the call's start},
+        its wall time in s). Phase times are the trace's, shifted by the interpreter's
+        start-up (the wall time the trace does not cover)."""
         self._set_up()
         if os.path.exists(self.trace):
             os.unlink(self.trace)
@@ -96,7 +98,12 @@ class Sweep:
         reap_orphans()
         with open(self.trace) as f:
             record = json.loads(f.read().splitlines()[-1])
-        phases = [p for p in record["phases_ms"] if not p.startswith("interpreter")]
+        startup = took - record["total_ms"] / 1000
+        phases, at = {}, startup
+        for phase, ms in record["phases_ms"].items():
+            if not phase.startswith("interpreter"):
+                phases[phase] = (at, at + ms / 1000)
+                at += ms / 1000
         return phases, took
 
     def kill_at_phase(self, phase):
@@ -177,14 +184,19 @@ class Sweep:
                 os.unlink(os.path.join(state_dir, name))
             os.rmdir(state_dir)
 
-    def run(self, delays=8):
-        """Every phase, then `delays` delays spread over the command's normal run."""
+    def run(self, delays=8, inside=None, inside_delays=6):
+        """Every phase, then `delays` delays spread over the command's normal run, and
+        `inside_delays` more over phase `inside` (where a trace names no step)."""
         phases, took = self.phases()
         for phase in phases:
             self.kill_at_phase(phase)
         for i in range(delays):
             self.kill_after(took * (i + 0.5) / delays)
-        return phases
+        if inside:
+            start, end = phases[inside]
+            for i in range(inside_delays):
+                self.kill_after(start + (end - start) * (i + 0.5) / inside_delays)
+        return list(phases)
 
     def report(self):
         lines = [f"{' '.join(self.args[:1])}: {self.points} kill points, {len(self.failures)} needing more than "

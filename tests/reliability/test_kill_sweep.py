@@ -28,7 +28,7 @@ def check(s, phases, at_least):
 
 def test_kill_during_create(sweep):
     s = sweep([], ["create", "--bundle", sweep.bundle, sweep.cid])
-    check(s, s.run(delays=12), at_least=10)
+    check(s, s.run(delays=10, inside="cgroup", inside_delays=4), at_least=10)
 
 
 def test_kill_during_start(sweep):
