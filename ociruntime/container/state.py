@@ -173,18 +173,17 @@ class StateDir:
     def _read(self, name, whole=True):
         """A record's JSON object; StateDamaged naming the file when it cannot be read.
         whole: a state.json (it has the config)."""
-        what = "" if name == STATE_FILE else f"{name} "
         try:
             with open(name, "rb", opener=self._opener) as f:
                 record = jsonio.loads(f.read())
         except FileNotFoundError:
             raise StateDamaged(self.id, f"missing (no {name})") from None
         except OSError as e:
-            raise StateDamaged(self.id, f"{what}unreadable: {e.strerror}") from None
+            raise StateDamaged(self.id, f"unreadable: {e.strerror}") from None
         except ValueError:
-            raise StateDamaged(self.id, f"{what}corrupt") from None
+            raise StateDamaged(self.id, "corrupt") from None
         if not isinstance(record, dict) or (whole and not isinstance(record.get("config"), dict)):
-            raise StateDamaged(self.id, f"{what}corrupt")
+            raise StateDamaged(self.id, "corrupt")
         return record
 
     def _open(self):
