@@ -209,7 +209,9 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         if init_info is None:
             raise SpawnError("container init exited during set-up")
         c.state["init_start_time"] = init_info[1]
-        c.save(recovery=True)  # step 2: the init, before its mounts, network and hooks (`state` for them)
+        # step 2: the init, before its mounts, network and hooks (`state` for them); into
+        # recovery.json only without a cgroup: with one, the cgroup's kill finds the init
+        c.save(recovery="cgroup" not in c.state)
         if trace:
             trace("pid recorded")
         spawn.expect("hooks")

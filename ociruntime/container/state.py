@@ -28,8 +28,11 @@ front door reads the same files):
                   for the init.
   recovery.json   what `delete --force` needs when state.json is damaged (garbage, empty,
                   truncated, missing): {"cgroup", "network", "pid", "init_start_time"} as
-                  in state.json. Written just before state.json at steps 1 and 2, so it
-                  exists before anything is made; read by nothing else.
+                  in state.json. Written just before state.json at step 1, so it exists
+                  before anything is made, and at step 2 only for a container without a
+                  cgroup (with one, killing the cgroup kills the init: each rewrite is a
+                  rename over a file, ~0.4-1.5 ms on ext4, whose auto_da_alloc flushes
+                  the new data first). Read by nothing else.
   start.sock      the created init's start socket (csrc/spawn.c wait_for_start): present
                   = not started yet; `start` connects to it, then unlinks it.
   state.json.tmp, recovery.json.tmp
@@ -211,8 +214,8 @@ class StateDir:
         os.rename(tmp, name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
 
     def save(self, recovery=False):
-        """Replace state.json; recovery: recovery.json first (create's steps 1 and 2,
-        when what the container holds changes)."""
+        """Replace state.json; recovery: recovery.json first (create, when what the
+        container holds changes)."""
         if recovery:
             self._replace(RECOVERY_FILE, {k: self.state[k] for k in RECOVERY_FIELDS if k in self.state})
         self._replace(STATE_FILE, self.state)
