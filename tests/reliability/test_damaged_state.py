@@ -13,6 +13,8 @@ from support import cgroup_path, detached, new_id, own_cgroup_dirs, proc_state, 
 
 from .sweep import KILL_AT, live_children, wait_exited
 
+pytestmark = pytest.mark.cgroupv2  # the VM's pure cgroup v2 too (tests/vm/run_v2.sh)
+
 
 def damage(text, how):
     return {"garbage": "\x00garbage{", "empty": "", "truncated": text[:len(text) // 2]}[how]
