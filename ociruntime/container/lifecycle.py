@@ -478,7 +478,7 @@ def pid_for_network(root, container_id):
             raise WrongState(f"container {container_id} is not running", c.status())
         if not c.state.get("network"):
             c.state["network"] = {"mode": "connected"}
-            c.save()
+            c.save(recovery=True)  # delete --force frees its endpoints even from a damaged state.json
         return c.state["pid"]
     finally:
         c.close()

@@ -32,11 +32,16 @@ front door reads the same files):
                   before anything is made, and at step 2 only for a container without a
                   cgroup (with one, killing the cgroup kills the init: each rewrite is a
                   rename over a file, ~0.4-1.5 ms on ext4, whose auto_da_alloc flushes
-                  the new data first). Read by nothing else.
+                  the new data first); and by `network connect` when it adds the network
+                  field. Read by nothing else.
   start.sock      the created init's start socket (csrc/spawn.c wait_for_start): present
                   = not started yet; `start` connects to it, then unlinks it.
   state.json.tmp, recovery.json.tmp
                   a write under way (or cut short by a kill); ignored, removed with the dir.
+
+Nothing else of a container outlives a call: its mounts are made by its init inside its
+own mount namespace and go with it (without one, the host's table is never changed);
+`start` and `exec` write no record (what they make lives in the recorded cgroup).
 
 The lock: flock(LOCK_EX) on the directory's fd, held by every command that changes the
 container (create for its whole run); `state` and `list` read without it.

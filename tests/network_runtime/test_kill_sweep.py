@@ -46,3 +46,18 @@ def test_kill_during_create_on_a_bridge_network(networked):
 def test_kill_during_delete_on_a_bridge_network(networked):
     s = networked([networked.create, ["start", networked.cid]], ["delete", "--force", networked.cid])
     check(s, s.run(), at_least=4)
+
+
+@pytest.mark.parametrize("networked_at", ["create", "connect"])
+def test_damaged_state_of_a_networked_container(containers, my_net2, networked_at):
+    """delete --force frees the endpoints from recovery.json, whether create attached
+    them or a later `network connect` did."""
+    before = host_view(containers)
+    cid = containers.run(on(my_net2, ports="8087:80") if networked_at == "create" else None)
+    if networked_at == "connect":
+        containers.runtime("network", "connect", my_net2, cid)
+    assert host_view(containers)["endpoints"][my_net2] == [cid]
+    with open(os.path.join(containers.runtime.root, cid, "state.json"), "w") as f:
+        f.write("garbage")
+    containers.delete(cid, force=True)
+    assert host_view(containers) == before
