@@ -47,9 +47,11 @@ The lock: flock(LOCK_EX) on the directory's fd, held by every command that chang
 container (create for its whole run); `state` and `list` read without it.
 
 Removal (StateDir.remove, `delete`): only once everything the records name is freed;
-state.json first, recovery.json last, then the directory. So a directory without
-recovery.json holds nothing else of the container (a create killed before step 1, or a
-delete killed while removing files), and `delete` removes it.
+state.json first, recovery.json last, then the directory. So a directory with neither
+record holds nothing else of the container (a create killed before step 1, or a delete
+killed while removing files), and `delete` removes it; a state.json without
+recovery.json is never left by this runtime (an older version's dir): `delete --force`
+refuses it, as it cannot tell what to free.
 
 Status, derived each time (the record says only what was made): "creating" while the
 record has `creating` (or no pid: older records); else "stopped" when the recorded pid
@@ -148,9 +150,11 @@ class StateDir:
     @classmethod
     def load_for_removal(cls, root, container_id):
         """The container as `delete` sees it, locked: its record; or when state.json is
-        damaged (c.damaged says how), recovery.json's fields, or {} when there is no
-        recovery.json either (nothing was made: see the module's doc). StateDamaged when
-        recovery.json is there but unreadable too: what the container holds is unknown."""
+        damaged (c.damaged says how), recovery.json's fields, or {} when neither record
+        is there (nothing was made: see the module's doc). StateDamaged when what the
+        container holds is unknown: recovery.json unreadable too, or absent beside a
+        state.json (never so from this runtime: recovery.json is written first and
+        removed last; a state dir from an older version, or one edited by hand)."""
         c = cls._opened(root, container_id, True)
         try:
             c.state = c._read(STATE_FILE)
@@ -160,10 +164,12 @@ class StateDir:
         try:
             c.state = c._read(RECOVERY_FILE, whole=False)
         except StateDamaged as e:
-            if "missing" not in str(e):
+            recovery_missing = e.why.startswith("missing")
+            if not (recovery_missing and c.damaged.why.startswith("missing")):
                 c.close()
-                raise StateDamaged(container_id, f"{c.damaged.why}, and {RECOVERY_FILE} is {e.why}: what the "
-                                   f"container holds is unknown; its state dir {c.dir} is kept") from None
+                why = f"there is no {RECOVERY_FILE}" if recovery_missing else f"{RECOVERY_FILE} is {e.why}"
+                raise StateDamaged(container_id, f"{c.damaged.why}, and {why}: what the container holds is "
+                                   f"unknown; its state dir {c.dir} is kept") from None
             c.state = {}
         return c
 

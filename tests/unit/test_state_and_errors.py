@@ -82,9 +82,10 @@ def test_removal_uses_recovery_json_when_state_json_is_damaged(tmp_path):
         c.close()
 
 
-@pytest.mark.parametrize("files", [{}, {"state_json": ""}, {"start_sock": ""}])
-def test_a_dir_without_recovery_json_holds_nothing(tmp_path, files):
-    """recovery.json is written before anything is made and removed last."""
+@pytest.mark.parametrize("files", [{}, {"start_sock": ""}, {"state_json_tmp": "{cut"}])
+def test_a_dir_without_records_holds_nothing(tmp_path, files):
+    """recovery.json is written before anything is made, state.json after it; state.json
+    is removed first, recovery.json last."""
     c = StateDir.load_for_removal(_dir_with(tmp_path, **files), "x")
     try:
         assert c.state == {} and c.damaged is not None
@@ -92,9 +93,10 @@ def test_a_dir_without_recovery_json_holds_nothing(tmp_path, files):
         c.close()
 
 
-def test_both_records_damaged_is_unknown_and_says_so(tmp_path):
-    root = _dir_with(tmp_path, state_json="", recovery_json="[]")
-    with pytest.raises(errors.StateDamaged, match="state is corrupt, and recovery.json is corrupt: what the container "
+@pytest.mark.parametrize("recovery, why", [("[]", "recovery.json is corrupt"), (None, "there is no recovery.json")])
+def test_both_records_damaged_is_unknown_and_says_so(tmp_path, recovery, why):
+    root = _dir_with(tmp_path, state_json="", **({"recovery_json": recovery} if recovery else {}))
+    with pytest.raises(errors.StateDamaged, match=f"state is corrupt, and {why}: what the container "
                                                   "holds is unknown; its state dir .* is kept"):
         StateDir.load_for_removal(root, "x")
 
