@@ -376,10 +376,15 @@ def _kill_everything(c):
     """SIGKILL everything in the container's cgroup and its init (if the recorded pid is
     still the init: start times match), and wait for the init to be gone."""
     if c.state.get("cgroup"):
+        mgr = c.cgroup()
         try:
-            c.cgroup().kill_all(signal.SIGKILL)
-        except (RuntimeFailure, OSError):  # half-made: not every directory is there
-            pass
+            mgr.kill_all(signal.SIGKILL)
+        except (RuntimeFailure, OSError):  # no freezer (half-made, or it would not freeze): unfrozen then
+            for pid in mgr.pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
     pid = c.state.get("pid", 0)
     if not pid or not c.init_alive():
         return
