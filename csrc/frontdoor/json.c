@@ -239,7 +239,8 @@ int json_canonical_string(struct jv v, int plain)
                     return 0;
                 code = code * 16 + (unsigned long) (h <= '9' ? h - '0' : h - 'a' + 10);
             }
-            if ((code >= 0x20 && code < 0x7f) || strchr("\b\f\n\r\t", (int) code))
+            if ((code >= 0x20 && code < 0x7f) || code == '\b' || code == '\f' || code == '\n'
+                || code == '\r' || code == '\t')
                 return 0;
             p += 4;
         } else if (!strchr("\"\\bfnrt", *p)) {

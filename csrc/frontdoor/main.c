@@ -321,7 +321,7 @@ static int load(struct container *c, const char *root, const char *id, int locke
         return fail("container %s: state is unreachable: %s", id, strerror(errno));
     }
     c->dir_fd = open(c->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (c->dir_fd < 0 && errno == ELOOP)
+    if (c->dir_fd < 0 && (errno == ELOOP || errno == ENOTDIR) && lstat(c->dir, &st) == 0 && S_ISLNK(st.st_mode))
         return fail("container %s: state is not a directory (a symlink)", id);
     if (c->dir_fd < 0 && (errno == ENOENT || errno == ENOTDIR))
         return 2;

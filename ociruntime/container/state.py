@@ -125,11 +125,11 @@ class StateDir:
     def _open(self):
         try:
             self.dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        except (FileNotFoundError, NotADirectoryError):
-            raise FileNotFoundError(self.dir) from None
         except OSError as e:
-            if e.errno == errno.ELOOP:
+            if e.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(self.dir):
                 raise StateDamaged(self.id, "not a directory (a symlink)") from None
+            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise FileNotFoundError(self.dir) from None
             raise StateDamaged(self.id, f"unreachable: {e.strerror}") from None
 
     def _open_locked(self):
