@@ -170,3 +170,27 @@ def test_poststop_hook_and_network_record_are_handed_over(runtime, c_only, bundl
     runtime("delete", cid)
     assert marker.read_text() == "ran\n"
     assert not os.listdir(runtime.root)
+
+
+def test_version_is_served_and_matches(c_only, python_layer):
+    for flag in ("--version", "-v"):
+        by_c, by_py = c_only(flag), python_layer(flag)
+        assert by_c.stdout == by_py.stdout and by_c.stdout.startswith("ociruntime version ")
+
+
+def test_the_same_lock_as_the_python_layer(runtime, c_only, bundle):
+    """A call waits while another holds the state dir's flock (StateDir's lock), seen in the
+    kernel: the waiting process sleeps in the file-lock code."""
+    import fcntl
+    import subprocess
+    cid, pid = created(runtime, bundle, "sleep", "100")
+    held = os.open(os.path.join(runtime.root, cid), os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    waiting = subprocess.Popen(c_only.cmd + ["--root", runtime.root, "delete", "--force", cid])
+    try:
+        wait_for(lambda: "lock" in open(f"/proc/{waiting.pid}/wchan").read(), what="delete to wait on the lock")
+        assert proc_state(pid) in ("S", "R")
+    finally:
+        os.close(held)
+    assert waiting.wait(timeout=30) == 0
+    assert proc_state(pid) in (None, "Z") and not os.listdir(runtime.root)
