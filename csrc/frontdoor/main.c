@@ -29,6 +29,7 @@
 #define MAX_CGROUP_DIRS 32
 
 static char **g_argv;
+static int g_damaged_to_python;  /* `delete`: a damaged state is the Python layer's to clean up */
 static const char *g_log_path;
 static int g_log_json;
 
@@ -251,6 +252,20 @@ static void read_config(struct container *c)
     }
 }
 
+/* A state.json that cannot be read: StateDir.load's error, or for `delete` the Python
+ * layer (which may clean up from what else the directory holds). */
+__attribute__((format(printf, 2, 3))) static int damaged(struct container *c, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    if (g_damaged_to_python)
+        handover();
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    return fail("container %s: state is %s", c->id, why);
+}
+
 /* Check a state.json document and pick out what the served commands use; errors as
  * StateDir.load gives them, anything unexpected handed over. */
 static int read_state(struct container *c)
@@ -266,7 +281,7 @@ static int read_state(struct container *c)
     if (rc == JSON_TOO_DEEP)
         handover();
     if (rc != JSON_OK || !json_is(c->state, '{') || !json_get(c->state, "config", &c->config) || !json_is(c->config, '{'))
-        return fail("container %s: state is corrupt", c->id);
+        return damaged(c, "corrupt");
     cursor = c->state.s;
     while (json_next_member(c->state, &cursor, &k, &v)) {
         int i;
@@ -334,27 +349,27 @@ static int load(struct container *c, const char *root, const char *id, int locke
     }
     fd = openat(c->dir_fd, "state.json", O_RDONLY | O_CLOEXEC);
     if (fd < 0 && errno == ENOENT)
-        return fail("container %s: state is missing (no state.json)", id);
+        return damaged(c, "missing (no state.json)");
     if (fd < 0)
-        return fail("container %s: state is unreadable: %s", id, strerror(errno));
+        return damaged(c, "unreadable: %s", strerror(errno));
     c->text = malloc(STATE_MAX + 2);
     if (!c->text)
-        return fail("container %s: state is unreadable: %s", id, strerror(ENOMEM));
+        return damaged(c, "unreadable: %s", strerror(ENOMEM));
     while (used <= STATE_MAX && (n = read(fd, c->text + used, STATE_MAX + 1 - used)) != 0) {
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
             close(fd);
-            return fail("container %s: state is unreadable: %s", id, strerror(errno));
+            return damaged(c, "unreadable: %s", strerror(errno));
         }
         used += (size_t) n;
     }
     close(fd);
     if (used > STATE_MAX)
-        return fail("container %s: state is too large (over %d bytes)", id, STATE_MAX);
+        return damaged(c, "too large (over %d bytes)", STATE_MAX);
     c->text[used] = 0;
     if (memchr(c->text, 0, used))
-        return fail("container %s: state is corrupt", id);
+        return damaged(c, "corrupt");
     return read_state(c);
 }
 
@@ -580,19 +595,26 @@ static int cmd_kill(const char *root, const char *id, const char *sig_text, int 
     return 0;
 }
 
-/* Remove the state dir (the lock goes with it), as StateDir.remove. */
+/* Remove the state dir (the lock goes with it), as StateDir.remove: state.json first,
+ * recovery.json (when there is one) last, so that a delete cut short leaves a
+ * directory that still says what it held. */
 static int remove_state_dir(struct container *c)
 {
+    static const char *const last = "recovery.json";
     int fd = dup(c->dir_fd), rc = 0;
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     struct dirent *e;
     if (!d)
         return fail("delete: %s: %s", c->dir, strerror(errno));
+    if (unlinkat(c->dir_fd, "state.json", 0) < 0 && errno != ENOENT)
+        rc = fail("delete: %s/state.json: %s", c->dir, strerror(errno));
     while (!rc && (e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && unlinkat(c->dir_fd, e->d_name, 0) < 0
-            && errno != ENOENT)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, last)
+            && unlinkat(c->dir_fd, e->d_name, 0) < 0 && errno != ENOENT)
             rc = fail("delete: %s/%s: %s", c->dir, e->d_name, strerror(errno));
     closedir(d);
+    if (!rc && unlinkat(c->dir_fd, last, 0) < 0 && errno != ENOENT)
+        rc = fail("delete: %s/%s: %s", c->dir, last, strerror(errno));
     if (!rc && rmdir(c->dir) < 0 && errno != ENOENT)
         rc = fail("delete: %s: %s", c->dir, strerror(errno));
     return rc;
@@ -602,7 +624,9 @@ static int cmd_delete(const char *root, const char *id, int force)
 {
     struct container c = { 0 };
     char err[OCI_ERR_LEN];
-    int rc = load(&c, root, id, 1), st, i;
+    int rc, st, i;
+    g_damaged_to_python = 1;
+    rc = load(&c, root, id, 1);
     if (rc == 2 && force)
         return 0;
     if (rc)

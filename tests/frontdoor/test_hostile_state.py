@@ -11,6 +11,7 @@ from .conftest import HANDED_OVER
 
 CID = "hostile"
 COMMANDS = (["state", CID], ["start", CID], ["kill", CID, "KILL"], ["delete", CID], ["delete", "--force", CID])
+SERVED = COMMANDS[:3]  # a damaged state at `delete` is the Python layer's to clean up
 
 
 def a_state(**changes):
@@ -32,6 +33,17 @@ def same_error(c_only, python_layer, args, expected):
     by_c, by_py = c_only(*args, check=False), python_layer(*args, check=False)
     assert (by_c.returncode, by_c.stdout, by_c.stderr) == (by_py.returncode, by_py.stdout, by_py.stderr)
     assert (by_c.returncode, by_c.stderr) == (1, f"ociruntime: {expected}\n")
+
+
+def damaged_state_errors(runtime, c_only, python_layer, expected):
+    """state/start/kill: the front door's own error, as Python's; delete: handed over."""
+    for args in SERVED:
+        same_error(c_only, python_layer, args, expected)
+    for args in COMMANDS[3:]:
+        refused = c_only(*args, check=False)
+        assert refused.returncode == 1 and HANDED_OVER in refused.stderr
+        by_cmd, by_py = runtime(*args, check=False), python_layer(*args, check=False)
+        assert (by_cmd.returncode, by_cmd.stderr) == (by_py.returncode, by_py.stderr) == (1, f"ociruntime: {expected}\n")
 
 
 def cleanup(root, cid=CID):
@@ -61,15 +73,13 @@ def test_damaged_state_json(runtime, c_only, python_layer, damage):
             "NUL byte": text[:10] + b"\0" + text[10:], "trailing garbage": text + b" }",
             "bad escape": text.replace(b"/nonexistent", b"/\\x41")}[damage]
     write_state(runtime.root, data)
-    for args in COMMANDS:
-        same_error(c_only, python_layer, args, f"container {CID}: state is corrupt")
+    damaged_state_errors(runtime, c_only, python_layer, f"container {CID}: state is corrupt")
     cleanup(runtime.root)
 
 
 def test_missing_state_json(runtime, c_only, python_layer):
     os.makedirs(os.path.join(runtime.root, CID))
-    for args in COMMANDS:
-        same_error(c_only, python_layer, args, f"container {CID}: state is missing (no state.json)")
+    damaged_state_errors(runtime, c_only, python_layer, f"container {CID}: state is missing (no state.json)")
     cleanup(runtime.root)
 
 
