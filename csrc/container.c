@@ -98,6 +98,42 @@ int oci_wait_exit(int pid, int timeout_ms)
     return r > 0;
 }
 
+/* The kernel's PF_EXITING in /proc/PID/stat's flags (field 9); gone counts as exiting. */
+static int exiting(int pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long flags;
+    ssize_t n;
+    int fd, i;
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return 1;
+    n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0 || !(p = strrchr((buf[n] = 0, buf), ')')))
+        return 1;
+    for (i = 0; i < 7 && p; i++)  /* ") S ppid pgrp session tty tpgid flags" */
+        p = strchr(p + 1, ' ');
+    if (!p)
+        return 1;
+    flags = strtoul(p + 1, NULL, 10);
+    return (flags & 0x4) != 0;  /* PF_EXITING, include/linux/sched.h */
+}
+
+int oci_wait_dead_or_exiting(int pid, int timeout_ms)
+{
+    double deadline = 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    deadline = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 + timeout_ms;
+    while (!oci_wait_exit(pid, 20)) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (exiting(pid) || ts.tv_sec * 1e3 + ts.tv_nsec / 1e6 > deadline)
+            return exiting(pid);
+    }
+    return 1;
+}
+
 static int cg_write(const char *dir, const char *name, const char *value, const char *field, char *err, int errlen)
 {
     char path[PATH_MAX];

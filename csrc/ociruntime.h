@@ -187,6 +187,10 @@ int oci_container_status(int state_dir_fd, int pid, unsigned long long start_tim
                          const char *freezer_file, const char *frozen_value);
 /* Wait until pid (any process, not only a child) exits: 1 if it did, 0 after timeout_ms (-1: no limit). */
 int oci_wait_exit(int pid, int timeout_ms);
+/* Wait until a SIGKILLed pid is gone or exiting (PF_EXITING: it runs no more user code;
+ * a pid namespace's init stays so until every zombie of its namespace is reaped, maybe
+ * by a reaper outside the container): 1, or 0 after timeout_ms. */
+int oci_wait_dead_or_exiting(int pid, int timeout_ms);
 /* Signal every process of a cgroup tree. procs_dir: where the cgroup.procs files are;
  * freezer_dir: v1 freezer dir or v2 cgroup dir, NULL: none (no freeze). Frozen while
  * signalling (nothing forks past it); a paused one stays so, except for SIGKILL,

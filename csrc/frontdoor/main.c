@@ -644,16 +644,18 @@ static int cmd_delete(const char *root, const char *id, int force)
                 oci_cgroup_freeze(c.cgroup_version, freezer_dir(&c), 0, err, sizeof err);
         }
         kill((pid_t) c.pid, SIGKILL);
-        oci_wait_exit((int) c.pid, 10000);
+        if (!oci_wait_dead_or_exiting((int) c.pid, 10000))
+            return fail("container %s: its init (pid %lld) is still there 10 s after SIGKILL; its state dir %s is kept",
+                        id, c.pid, c.dir);
     } else if (c.cgroup_version && !c.owns_pid_ns && oci_cgroup_pid_count(procs_dir(&c)) > 0
                && oci_cgroup_kill_all(c.cgroup_version, procs_dir(&c), freezer_dir(&c), SIGKILL, err, sizeof err) < 0) {
         return fail("%s", err);
     }
-    /* every hierarchy's directory is tried; the first failure is the error, and the state stays */
+    /* every hierarchy's directory is tried; the first failure is named, and the state stays */
     rc = 0;
     for (i = 0; i < c.n_cgroups; i++)
         if (oci_cgroup_remove_tree(c.cgroups[i].path, err, sizeof err) < 0 && !rc)
-            rc = fail("%s", err);
+            rc = fail("container %s: could not remove its cgroup (%s); its state dir %s is kept", id, err, c.dir);
     return rc ? rc : remove_state_dir(&c);
 }
 
