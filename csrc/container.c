@@ -389,21 +389,27 @@ static int send_all(int sock, const char *data, size_t len)
     return 0;
 }
 
-int oci_start_init(int state_dir_fd, const char *state_json, char *reply, int replylen)
+int oci_start_connect(int state_dir_fd)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    size_t len = strlen(state_json), used = 0;
-    int sock, stub, sent;
-    ssize_t n;
+    int sock, err;
     /* via the dir fd: a state dir path may exceed sun_path's 108 bytes */
     snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d/start.sock", state_dir_fd);
     sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (sock < 0 || connect(sock, (struct sockaddr *) &addr, sizeof addr) < 0) {
-        snprintf(reply, replylen, "%s", strerror(errno));
+        err = errno;
         if (sock >= 0)
             close(sock);
-        return -1;
+        return -err;
     }
+    return sock;
+}
+
+int oci_start_release(int sock, int state_dir_fd, const char *state_json, char *reply, int replylen)
+{
+    size_t len = strlen(state_json), used = 0;
+    int stub, sent;
+    ssize_t n;
     unlinkat(state_dir_fd, "start.sock", 0);
     /* the sealed exec stub rides on the first bytes: made now, so the init holds no
      * such fd while it waits for start */

@@ -203,7 +203,10 @@ int oci_cgroup_pid_count(const char *procs_dir);
 int oci_cgroup_freeze(int version, const char *freezer_dir, int frozen, char *err, int errlen);
 /* rmdir a cgroup tree leaf-first, retrying while dying tasks still hold it; absent is fine. */
 int oci_cgroup_remove_tree(const char *dir, char *err, int errlen);
-/* Release a created container's init: connect to its start socket in the state dir,
- * remove the socket, send the state (and the exec stub riding on it), read the reply.
- * 0: started; 1: the init answered (reply: its text); -1: no init listening (reply: why). */
-int oci_start_init(int state_dir_fd, const char *state_json, char *reply, int replylen);
+/* Release a created container's init, in two steps (a caller may trace between them):
+ * connect to its start socket in the state dir: the connected socket, or -errno when
+ * no init listens; then remove the socket file, send the state (and the exec stub
+ * riding on it), read the reply and close: 0: started; 1: the init answered (reply:
+ * its text); -1: the connection broke (reply: why). */
+int oci_start_connect(int state_dir_fd);
+int oci_start_release(int sock, int state_dir_fd, const char *state_json, char *reply, int replylen);

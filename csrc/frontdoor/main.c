@@ -506,10 +506,15 @@ static int cmd_start(const char *root, const char *id)
         return fail("cannot start a container that is %s", STATUS_NAMES[st]);
     if (!(state = init_state(&c, "created")))
         return fail("start: %s", strerror(ENOMEM));
-    rc = oci_start_init(c.dir_fd, state, reply, sizeof reply);
+    rc = oci_start_connect(c.dir_fd);
+    if (rc < 0) {
+        free(state);
+        return fail("the container's init is gone: %s", strerror(-rc));
+    }
+    rc = oci_start_release(rc, c.dir_fd, state, reply, sizeof reply);
     free(state);
     if (rc < 0)
-        return fail("the container's init is gone: %s", reply);
+        return fail("start: %s", reply);
     if (rc == 0)
         return 0;
     if (strncmp(reply, "error ", 6))

@@ -239,14 +239,18 @@ def _detach_network(c, record):
 
 def _release_init(c):
     """Release the waiting init (csrc/spawn.c wait_for_start) through the front door's
-    own C (csrc/container.c oci_start_init): the state for startContainer hooks and the
-    sealed exec stub go to it; it closes the connection by exec'ing, or answers first."""
+    own C (csrc/container.c oci_start_connect/oci_start_release): the state for
+    startContainer hooks and the sealed exec stub go to it; it closes the connection by
+    exec'ing, or answers first."""
     from .._core import ffi, lib
+    sock = lib.oci_start_connect(c.dir_fd)
+    if sock < 0:
+        raise SpawnError(f"the container's init is gone: {os.strerror(-sock)}")
     reply = ffi.new("char[]", lib.OCI_REPLY_LEN)
-    rc = lib.oci_start_init(c.dir_fd, _state_json(c, "created").encode(), reply, lib.OCI_REPLY_LEN)
+    rc = lib.oci_start_release(sock, c.dir_fd, _state_json(c, "created").encode(), reply, lib.OCI_REPLY_LEN)
     text = ffi.string(reply).decode(errors="replace")
     if rc < 0:
-        raise SpawnError(f"the container's init is gone: {text}")
+        raise SpawnError(f"start: {text}")
     if rc > 0:
         from .spawn import init_error
         raise SpawnError(init_error(text) if text.startswith("error ") else text)

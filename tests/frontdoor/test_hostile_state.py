@@ -35,15 +35,21 @@ def same_error(c_only, python_layer, args, expected):
     assert (by_c.returncode, by_c.stderr) == (1, f"ociruntime: {expected}\n")
 
 
-def damaged_state_errors(runtime, c_only, python_layer, expected):
-    """state/start/kill: the front door's own error, as Python's; delete: handed over."""
+def damaged_state_errors(runtime, c_only, python_layer, expected, restore):
+    """state/start/kill: the front door's own error, as Python's; delete: handed over
+    untouched, and the installed command then does what the Python layer does (restore
+    puts the damaged state back between calls)."""
     for args in SERVED:
         same_error(c_only, python_layer, args, expected)
     for args in COMMANDS[3:]:
         refused = c_only(*args, check=False)
         assert refused.returncode == 1 and HANDED_OVER in refused.stderr
-        by_cmd, by_py = runtime(*args, check=False), python_layer(*args, check=False)
-        assert (by_cmd.returncode, by_cmd.stderr) == (by_py.returncode, by_py.stderr) == (1, f"ociruntime: {expected}\n")
+        assert os.path.isdir(os.path.join(runtime.root, CID))
+        by_cmd = runtime(*args, check=False)
+        restore()
+        by_py = python_layer(*args, check=False)
+        restore()
+        assert (by_cmd.returncode, by_cmd.stderr) == (by_py.returncode, by_py.stderr)
 
 
 def cleanup(root, cid=CID):
@@ -73,13 +79,15 @@ def test_damaged_state_json(runtime, c_only, python_layer, damage):
             "NUL byte": text[:10] + b"\0" + text[10:], "trailing garbage": text + b" }",
             "bad escape": text.replace(b"/nonexistent", b"/\\x41")}[damage]
     write_state(runtime.root, data)
-    damaged_state_errors(runtime, c_only, python_layer, f"container {CID}: state is corrupt")
+    damaged_state_errors(runtime, c_only, python_layer, f"container {CID}: state is corrupt",
+                         lambda: write_state(runtime.root, data))
     cleanup(runtime.root)
 
 
 def test_missing_state_json(runtime, c_only, python_layer):
     os.makedirs(os.path.join(runtime.root, CID))
-    damaged_state_errors(runtime, c_only, python_layer, f"container {CID}: state is missing (no state.json)")
+    damaged_state_errors(runtime, c_only, python_layer, f"container {CID}: state is missing (no state.json)",
+                         lambda: os.makedirs(os.path.join(runtime.root, CID), exist_ok=True))
     cleanup(runtime.root)
 
 
