@@ -11,10 +11,11 @@
  *   - a flag, command or argument form this file does not parse itself (the Python
  *     layer then gives runc's usage errors, or does the work);
  *   - a state.json key this file does not know, a value of a shape it does not know
- *     (a systemd cgroup, a string it could not copy verbatim), a status it does not
- *     serve ("creating"), a nesting deeper than it reads;
- *   - `start` with poststart hooks, `delete` with poststop hooks or a network record,
- *     `kill --all` of a container without a cgroup;
+ *     (a cgroup driver other than cgroupfs v1/v2 and systemd, a string it could not
+ *     copy verbatim), a status it does not serve ("creating"), a nesting deeper than
+ *     it reads, a damaged state.json at `delete`;
+ *   - `start` with poststart hooks; `delete` with poststop hooks, a network record or
+ *     a systemd unit to stop; `kill --all` of a container without a cgroup;
  * Errors it gives itself are the Python layer's, word for word (tests/frontdoor). */
 #include "../internal.h"
 #include "json.h"
@@ -153,6 +154,7 @@ struct container {
     struct cgroup_dir cgroups[MAX_CGROUP_DIRS];
     int n_cgroups;
     int has_network, has_poststart, has_poststop, owns_pid_ns;
+    int systemd_unit;            /* the systemd driver's record: its unit is Python's to stop */
 };
 
 static int check_id(const char *id)
@@ -192,10 +194,16 @@ static void read_cgroup(struct container *c, struct jv cg)
                 handover();
         } else if (json_key_is(k, "path") || json_key_is(k, "paths")) {
             paths = v;
-        } else if (!json_key_is(k, "mountpoint") && !json_key_is(k, "mountpoints")) {
-            handover();  /* another driver's record (systemd) */
+        } else if (json_key_is(k, "driver")) {
+            if (!json_key_is(v, "systemd"))
+                handover();  /* a driver this file does not know */
+            c->systemd_unit = 1;
+        } else if (!json_key_is(k, "mountpoint") && !json_key_is(k, "mountpoints") && !json_key_is(k, "unit")) {
+            handover();
         }
     }
+    if (c->systemd_unit && c->cgroup_version != 2)
+        handover();
     if (c->cgroup_version == 2 && json_is(paths, '"')) {
         c->cgroups[0].key = strdup("");
         c->cgroups[0].path = plain_string(paths);
@@ -636,8 +644,8 @@ static int cmd_delete(const char *root, const char *id, int force)
         return 0;
     if (rc)
         return rc == 2 ? not_found(&c) : rc;
-    if (c.has_network || c.has_poststop)
-        handover();  /* endpoints to tear down, hooks to run: lifecycle.py destroy */
+    if (c.has_network || c.has_poststop || c.systemd_unit)
+        handover();  /* endpoints to tear down, hooks to run, a unit to stop: lifecycle.py destroy */
     st = status(&c);
     if ((st == OCI_STATUS_RUNNING || st == OCI_STATUS_PAUSED) && !force)
         return fail("cannot delete container %s that is not stopped: %s", id, STATUS_NAMES[st]);
@@ -725,8 +733,8 @@ int main(int argc, char **argv)
         else if (value_flag(argv, &i, "log-format", &value)) log_format = value;
         else if (value_flag(argv, &i, "rootless,criu", &value)) continue;
         else if (bool_flag(arg, "v,version")) version = 1;
-        else if (bool_flag(arg, "debug")) continue;
-        else handover();  /* --trace, --systemd-cgroup, --help, a flag unknown here */
+        else if (bool_flag(arg, "debug,systemd-cgroup")) continue;  /* the state knows its driver */
+        else handover();  /* --trace, --help, a flag unknown here */
     }
     g_log_json = !strcmp(log_format, "json");
     if (version) {
