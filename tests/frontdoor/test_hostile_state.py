@@ -130,3 +130,14 @@ def test_what_the_front_door_does_not_know_is_handed_over(runtime, c_only, pytho
     assert refused.returncode == 1 and HANDED_OVER in refused.stderr
     python_layer("state", CID, check=False)  # whatever it says, it is the Python layer's to say
     cleanup(runtime.root)
+
+
+def test_a_systemd_record_is_served_but_its_delete_handed_over(runtime, c_only, python_layer):
+    """The systemd driver's record (cgroups/systemd): status and signals are cgroupfs v2's;
+    stopping its unit is the Python layer's."""
+    write_state(runtime.root, a_state(cgroup={"version": 2, "driver": "systemd", "path": "/sys/fs/cgroup/x.slice/y.scope",
+                                              "mountpoint": "/sys/fs/cgroup", "unit": "y.scope"}))
+    assert c_only("state", CID).stdout == python_layer("state", CID).stdout
+    refused = c_only("delete", CID, check=False)
+    assert refused.returncode == 1 and HANDED_OVER in refused.stderr
+    cleanup(runtime.root)
