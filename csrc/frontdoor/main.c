@@ -733,9 +733,11 @@ int main(int argc, char **argv)
         else if (value_flag(argv, &i, "log-format", &value)) log_format = value;
         else if (value_flag(argv, &i, "rootless,criu", &value)) continue;
         else if (bool_flag(arg, "v,version")) version = 1;
-        else if (bool_flag(arg, "debug,systemd-cgroup")) continue;  /* the state knows its driver */
-        else handover();  /* --trace, --help, a flag unknown here */
+        else if (bool_flag(arg, "systemd-cgroup")) continue;  /* the state knows its driver */
+        else handover();  /* --debug (its lines are the Python layer's), --trace, --help, a flag unknown here */
     }
+    if (strcmp(log_format, "text") && strcmp(log_format, "json"))
+        handover();  /* the Python layer refuses it in runc's words */
     g_log_json = !strcmp(log_format, "json");
     if (version) {
         printf("ociruntime version %s\ncommit: %s\nspec: %s\n", OCI_VERSION, OCI_VERSION, OCI_SPEC_VERSION);
@@ -757,8 +759,8 @@ int main(int argc, char **argv)
     if (i < argc && !strcmp(argv[i], "--"))
         i++;
     for (; i < argc; i++) {
-        if (n_args == 2)
-            handover();  /* usage errors are the Python layer's */
+        if (n_args == 2 || argv[i][0] == '-')
+            handover();  /* usage errors, and flags after the id (runc reorders them), are the Python layer's */
         args[n_args++] = argv[i];
     }
     if (n_args == 0 || (n_args == 2 && strcmp(cmd, "kill")))
