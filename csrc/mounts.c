@@ -118,6 +118,18 @@ static const char *tmpfs_data(const struct oci_plan *plan, int rootfd, const str
     return buf;
 }
 
+/* The recursive options (rro, rnosuid, ...): mount(2) flags reach one mount only,
+ * mount_setattr(2) with AT_RECURSIVE every mount of the tree, as runc 1.2 and crun. */
+static void set_recursive_attrs(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
+{
+    struct oci_mount_attr attr = { .attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr };
+    char target[64];
+    int fd = reopen(rootfd, m, target, sizeof target);
+    if (fd < 0 || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        oci_die_errno(plan->sync_fd, "mount %s: set its recursive options", m->destination);
+    close(fd);
+}
+
 static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
 {
     char target[64], tmpfs_buf[4096];
@@ -180,7 +192,10 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
             oci_die_errno(plan->sync_fd, "set propagation of %s", m->destination);
         close(fd);
     }
+    if (m->rec_attr_set || m->rec_attr_clr)
+        set_recursive_attrs(plan, rootfd, m);
 }
+
 
 void oci_mount_all(const struct oci_plan *plan, int rootfd)
 {

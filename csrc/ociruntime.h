@@ -26,6 +26,8 @@ struct oci_mount {
     unsigned long flags;      /* MS_* flags for mount(2), MS_BIND/MS_REC included */
     unsigned long propagation;/* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC], 0: none */
     const char *data;         /* fs-specific options, NULL: none */
+    unsigned long long rec_attr_set;  /* MOUNT_ATTR_* set on the mount and all below it (rro, rnosuid, ...) */
+    unsigned long long rec_attr_clr;  /* MOUNT_ATTR_* cleared so (rrw, rsuid, ...); both 0: no mount_setattr */
     int idmapped;             /* reserved: idmapped mounts are refused in Python */
 };
 

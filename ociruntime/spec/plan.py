@@ -3,6 +3,7 @@
 Everything the kernel will be asked happens in C; every decision about what to ask
 is made here, where errors can name the config field they come from."""
 import os
+from typing import NamedTuple
 
 from .. import linux
 from ..errors import ConfigError
@@ -50,20 +51,41 @@ class Plan:
         return arr
 
 
-def parse_mount_options(options, where):
-    """(flags, propagation, data) from a mount's options, as runc reads them."""
-    flags, propagation, data = 0, 0, []
+class MountOptions(NamedTuple):
+    """A mount's options, read as runc 1.2 reads them: MS_* flags for mount(2), the
+    propagation, the fs-specific data, the mount_setattr(2) attributes of the recursive
+    options (set and cleared, AT_RECURSIVE) and "idmap"/"ridmap" (None: neither)."""
+    flags: int
+    propagation: int
+    data: "str | None"
+    rec_set: int
+    rec_clear: int
+    idmap: "str | None"
+
+
+def parse_mount_options(options):
+    """A mount's options (config order: a later option overrides an earlier one)."""
+    flags = propagation = rec_set = rec_clear = 0
+    data, idmap = [], None
     for opt in options or ():
         if opt in linux.MOUNT_FLAGS:
             clear, flag = linux.MOUNT_FLAGS[opt]
             flags = flags & ~flag if clear else flags | flag
         elif opt in linux.PROPAGATION:
             propagation |= linux.PROPAGATION[opt]
-        elif opt in ("idmap", "ridmap") or (opt.startswith("r") and opt[1:] in linux.MOUNT_FLAGS and opt != "rbind"):
-            raise ConfigError(where, f"mount option {opt!r} is not supported")
+        elif opt in linux.RECURSIVE_MOUNT_ATTRS:
+            clear, attr = linux.RECURSIVE_MOUNT_ATTRS[opt]
+            if clear:
+                rec_clear, rec_set = rec_clear | attr, rec_set & ~attr
+            else:
+                rec_set, rec_clear = rec_set | attr, rec_clear & ~attr
+            if attr & linux.MOUNT_ATTR__ATIME == attr:  # an atime setting replaces the whole field
+                rec_clear |= linux.MOUNT_ATTR__ATIME
+        elif opt in ("idmap", "ridmap"):
+            idmap = opt
         else:
             data.append(opt)
-    return flags, propagation, ",".join(data) or None
+    return MountOptions(flags, propagation, ",".join(data) or None, rec_set, rec_clear, idmap)
 
 
 def namespaces(config):
@@ -145,7 +167,9 @@ def _set_mounts(p, mounts):
         where = f"mounts[{i}] ({m['destination']})"
         if not m["destination"].startswith("/"):
             raise ConfigError(where, "destination must be an absolute path")
-        flags, propagation, data = parse_mount_options(m.get("options"), where)
+        flags, propagation, data, rec_set, rec_clear, idmap = parse_mount_options(m.get("options"))
+        if idmap:
+            raise ConfigError(where, f"mount option {idmap!r} is not supported")
         if m.get("bind"):
             flags |= linux.MS_BIND
             mtype = None
@@ -159,6 +183,8 @@ def _set_mounts(p, mounts):
         arr[i].flags = flags
         arr[i].propagation = propagation
         arr[i].data = p.string(data)
+        arr[i].rec_attr_set = rec_set
+        arr[i].rec_attr_clr = rec_clear
     p.c.n_mounts = len(mounts)
 
 

@@ -75,8 +75,17 @@ def test_refusals_name_the_field(bundle, change, field, message):
 
 
 def test_mount_options_as_runc_reads_them():
-    flags, propagation, data = planmod.parse_mount_options(["nosuid", "rw", "rprivate", "mode=755", "size=1k"], "m")
-    assert flags == linux.MS_NOSUID and propagation == linux.MS_PRIVATE | linux.MS_REC and data == "mode=755,size=1k"
+    o = planmod.parse_mount_options(["nosuid", "rw", "rprivate", "mode=755", "size=1k", "nosymfollow"])
+    assert o.flags == linux.MS_NOSUID | linux.MS_NOSYMFOLLOW and o.propagation == linux.MS_PRIVATE | linux.MS_REC
+    assert o.data == "mode=755,size=1k" and (o.rec_set, o.rec_clear, o.idmap) == (0, 0, None)
+
+
+def test_recursive_options_are_mount_setattr_attributes():
+    o = planmod.parse_mount_options(["rbind", "rro", "rnosuid", "rrw", "rexec", "rnoatime", "ridmap"])
+    assert o.flags == linux.MS_BIND | linux.MS_REC and o.idmap == "ridmap"
+    assert o.rec_set == linux.MOUNT_ATTR_NOSUID | linux.MOUNT_ATTR_NOATIME
+    # the last of rro/rrw wins; an atime option replaces the whole atime field
+    assert o.rec_clear == linux.MOUNT_ATTR_RDONLY | linux.MOUNT_ATTR_NOEXEC | linux.MOUNT_ATTR__ATIME
 
 
 def test_without_a_mount_namespace_nothing_is_mounted(bundle):
