@@ -271,7 +271,8 @@ static void readonly_path(const struct oci_plan *plan, const char *path)
             return;
         oci_die_errno(plan->sync_fd, "bind readonly path %s", path);
     }
-    if (remount_bind(path, MS_RDONLY | MS_REC) < 0)
+    /* as runc: the mount's own flags (nosuid, nodev, noexec, atime) stay, only ro is added */
+    if (remount_bind(path, MS_RDONLY | MS_REC | locked_flags(path)) < 0)
         oci_die_errno(plan->sync_fd, "remount readonly path %s", path);
 }
 
@@ -293,12 +294,15 @@ static void mask_path(const struct oci_plan *plan, const char *path)
 
 void oci_finish_rootfs(const struct oci_plan *plan)
 {
-    if (plan->rootfs_propagation && mount(NULL, "/", NULL, plan->rootfs_propagation, NULL) < 0)
-        oci_die_errno(plan->sync_fd, "set rootfs propagation");
     for (int i = 0; i < plan->n_readonly_paths; i++)
         readonly_path(plan, plan->readonly_paths[i]);
     for (int i = 0; i < plan->n_masked_paths; i++)
         mask_path(plan, plan->masked_paths[i]);
+    /* after the read-only and masking binds: an (r)unbindable tree can no longer be bound */
+    if (plan->rootfs_propagation && mount(NULL, "/", NULL, plan->rootfs_propagation, NULL) < 0)
+        oci_die_errno(plan->sync_fd, "set rootfs propagation");
+    if (plan->dev_readonly && remount_bind("/dev", MS_RDONLY | locked_flags("/dev")) < 0)
+        oci_die_errno(plan->sync_fd, "remount /dev read-only");
     if (plan->rootfs_readonly && remount_bind("/", MS_RDONLY) < 0)
         oci_die_errno(plan->sync_fd, "remount / read-only");
 }

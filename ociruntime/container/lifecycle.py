@@ -93,12 +93,12 @@ def _require_fields(config):
             raise ConfigError(field, "required to create a container")
 
 
-def _setup_cgroup(c, config):
+def _setup_cgroup(c, config, systemd):
     """The container's cgroup; None for a rootless container that may not make one
     (as runc: fine unless linux.resources asks for limits, which then fail)."""
     from ..cgroups import open_manager, resources_for_spec
     lin = config.get("linux", {})
-    mgr = open_manager(lin.get("cgroupsPath"), c.id)
+    mgr = open_manager(lin.get("cgroupsPath"), c.id, systemd=systemd, annotations=config.get("annotations"))
     try:
         mgr.create(resources_for_spec(lin))
     except RuntimeFailure:
@@ -131,7 +131,7 @@ def _listen_fds():
 
 
 def create(root, container_id, bundle, *, pid_file=None, console_socket=None, console=None, no_pivot=False,
-           preserve_fds=0, warn=None, trace=None):
+           preserve_fds=0, warn=None, trace=None, systemd_cgroup=False):
     """`create`: the init waits on its start socket when this returns.
     On any failure nothing is left: no process, cgroup, network or state dir."""
     from ..spec.config import load_config
@@ -170,7 +170,7 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         c.state = {"id": container_id, "bundle": bundle, "rootfs": os.path.join(bundle, config["root"]["path"]),
                    "created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
                    "annotations": config.get("annotations", {}), "config": config}
-        mgr = _setup_cgroup(c, config)
+        mgr = _setup_cgroup(c, config, systemd_cgroup)
         if trace:
             trace("cgroup")
         console = connect_console_socket(console_socket) if console_socket else console
@@ -188,7 +188,15 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             console.close()
             console = None
         userns = "user" in ns and ns["user"] is None
-        spawn.release_stage1((lambda pid: _write_id_maps(pid, config)) if userns else None, trace)
+
+        def before_go(stage1_pid):
+            if mgr:
+                mgr.enter(stage1_pid)
+                if trace:
+                    trace("cgroup enter")
+            if userns:
+                _write_id_maps(stage1_pid, config)
+        spawn.release_stage1(before_go, trace)
         if trace:
             trace("clone")
         c.state["pid"] = spawn.init_pid

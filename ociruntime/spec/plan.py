@@ -177,6 +177,11 @@ def _set_mounts(p, mounts):
             mtype = m.get("type")
             if not mtype:
                 raise ConfigError(where, "type is required for a non-bind mount")
+        if os.path.normpath(m["destination"]) == "/dev" and flags & linux.MS_RDONLY:
+            # as runc: /dev is mounted read-write so that mount points and device nodes can be
+            # made in it, and remounted read-only at the end
+            flags &= ~linux.MS_RDONLY
+            p.c.dev_readonly = 1
         arr[i].source = p.string(m.get("source"))
         arr[i].destination = p.string(os.path.normpath(m["destination"]))
         arr[i].type = p.string(mtype)
@@ -194,12 +199,14 @@ def _dev_is_host_bind(mounts):
 
 def _set_devices(p, config, mounts, userns):
     devices = []
-    listed = {d["path"] for d in config.get("linux", {}).get("devices", [])}
+    # a path is taken as runc cleans it: "/dev/mnt/" is /dev/mnt
+    configured = [dict(d, path=os.path.normpath(d["path"])) for d in config.get("linux", {}).get("devices", [])]
+    listed = {d["path"] for d in configured}
     if not _dev_is_host_bind(mounts):
         devices += [dict(path=path, type="c", major=ma, minor=mi, fileMode=0o666, uid=0, gid=0)
                     for path, ma, mi in DEFAULT_DEVICES if path not in listed]
         p.c.dev_links = 1
-    devices += config.get("linux", {}).get("devices", [])
+    devices += configured
     p.c.devices = arr = p.array("struct oci_device", len(devices))
     for i, d in enumerate(devices):
         dtype = d["type"]
