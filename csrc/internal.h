@@ -46,8 +46,14 @@
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
 #endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
 #endif
 #ifndef MOUNT_ATTR_IDMAP
 #define MOUNT_ATTR_IDMAP 0x00100000
@@ -93,6 +99,7 @@ void oci_fd_path(int fd, char *buf, size_t len);
 
 /* mounts.c */
 void oci_prepare_rootfs(const struct oci_plan *plan, int rootfd);
+void oci_open_mount_trees(struct oci_plan *plan);
 void oci_mount_all(const struct oci_plan *plan, int rootfd);
 void oci_create_devices(const struct oci_plan *plan, int rootfd);
 void oci_finish_rootfs(const struct oci_plan *plan);

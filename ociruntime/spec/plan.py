@@ -147,9 +147,9 @@ def _expand_mounts(config, bundle, cgroup_mounts):
     result = []
     for i, m in enumerate(config.get("mounts", [])):
         if m.get("type") == "cgroup":
-            result.extend(cgroup_mounts(m))
+            result.extend(dict(step, config_index=i) for step in cgroup_mounts(m))
             continue
-        m = dict(m)
+        m = dict(m, config_index=i)
         src = m.get("source")
         is_bind = m.get("type") == "bind" or any(o in ("bind", "rbind") for o in m.get("options", ()))
         if is_bind:
@@ -161,15 +161,43 @@ def _expand_mounts(config, bundle, cgroup_mounts):
     return result
 
 
-def _set_mounts(p, mounts):
+def _id_map_lines(mappings):
+    return "".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in mappings)
+
+
+def _set_idmapping(p, mount, m, idmap, config, where):
+    """An idmapped bind mount (runtime-spec 1.2): the mount's uidMappings/gidMappings,
+    or else the container's own (a user namespace's); "ridmap": on every submount too."""
+    uid_maps, gid_maps = m.get("uidMappings"), m.get("gidMappings")
+    if not m.get("bind"):
+        raise ConfigError(where, "idmapped mounts must be bind mounts")
+    if bool(uid_maps) != bool(gid_maps):
+        raise ConfigError(where, "uidMappings and gidMappings must be given together")
+    if not uid_maps:
+        lin = config.get("linux", {})
+        if "user" not in namespaces(config) or not lin.get("uidMappings"):
+            raise ConfigError(where, f"{idmap} without uidMappings/gidMappings needs the container's user namespace "
+                                     "mappings (linux.uidMappings/gidMappings)")
+        uid_maps, gid_maps = lin["uidMappings"], lin.get("gidMappings") or lin["uidMappings"]
+    mount.idmap_uid_map = p.string(_id_map_lines(uid_maps))
+    mount.idmap_gid_map = p.string(_id_map_lines(gid_maps))
+    mount.idmap_recursive = 1 if idmap == "ridmap" else 0
+
+
+def _set_mounts(p, mounts, config):
     p.c.mounts = arr = p.array("struct oci_mount", len(mounts))
+    userns = "user" in namespaces(config)
     for i, m in enumerate(mounts):
-        where = f"mounts[{i}] ({m['destination']})"
+        where = f"mounts[{m.get('config_index', i)}] ({m['destination']})"
         if not m["destination"].startswith("/"):
             raise ConfigError(where, "destination must be an absolute path")
         flags, propagation, data, rec_set, rec_clear, idmap = parse_mount_options(m.get("options"))
+        if not idmap and (m.get("uidMappings") or m.get("gidMappings")):
+            idmap = "idmap"  # mappings without the option: still an idmapped mount (as runc)
         if idmap:
-            raise ConfigError(where, f"mount option {idmap!r} is not supported")
+            _set_idmapping(p, arr[i], m, idmap, config, where)
+        # in a user namespace (or idmapped) a bind source is opened before the namespace exists
+        arr[i].open_tree = 1 if m.get("bind") and (userns or idmap) and not flags & linux.MS_REMOUNT else 0
         if m.get("bind"):
             flags |= linux.MS_BIND
             mtype = None
@@ -424,7 +452,7 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
     _set_rootfs(p, config, bundle, ns)
     if "mount" in ns:
         mounts = _expand_mounts(config, bundle, cgroup_mounts)
-        _set_mounts(p, mounts)
+        _set_mounts(p, mounts, config)
         _set_devices(p, config, mounts, userns)
     else:
         _refuse_without_mount_ns(config)
