@@ -249,7 +249,11 @@ class StateDir:
         self._replace(STATE_FILE, self.state)
 
     def init_alive(self):
-        return self.status() not in ("creating", "stopped")
+        """The recorded init is still that process (pid and start time), whatever the status:
+        `delete` kills the init of a create that was itself killed ("creating") too."""
+        pid = self.state.get("pid", 0)
+        info = process_start_time(pid) if pid else None
+        return info is not None and info[0] not in ("Z", "X") and info[1] == self.state.get("init_start_time")
 
     def status(self):
         """The front door's rule (csrc/container.c oci_container_status), from the same C."""
