@@ -102,6 +102,7 @@ struct oci_plan {
     int n_devices;
     int bind_devices;         /* in a user namespace mknod fails: bind the host's nodes */
     int dev_links;            /* /dev is ours (not a host bind): add the fd, stdio and ptmx links */
+    int dev_readonly;         /* a read-only /dev mount: mounted rw, made read-only last (as runc) */
     char **masked_paths;
     int n_masked_paths;
     char **readonly_paths;

@@ -32,3 +32,22 @@ class Trace:
                   "phases_ms": dict(self.phases)}
         with open(self.path, "a") as f:
             f.write(jsonio.dumps(record) + "\n")
+
+
+class DebugTrace(Trace):
+    """--debug: each phase a traced call passes (create's config, cgroup, clone, ...) as
+    a debug line of the log, then to the --trace recorder when there is one."""
+
+    def __init__(self, log, what, inner=None):
+        self.log = log
+        self.what = what
+        self.inner = inner
+
+    def __call__(self, phase):
+        self.log.debug(f"{self.what}: {phase}")
+        if self.inner:
+            self.inner(phase)
+
+    def write(self):
+        if self.inner:
+            self.inner.write()

@@ -27,8 +27,19 @@ class Manager:
 
     version: int | None = None  # 1 or 2 in a driver
 
+    @staticmethod
+    def refuse_frozen(cgdir, frozen):
+        """A cgroup frozen before the container is in it (by itself or a parent) would hold
+        the init at its first step for ever: refused before anything runs, as runc."""
+        if frozen:
+            raise CgroupError(f"container's cgroup unexpectedly frozen: {cgdir} (thaw it or its parent first)")
+
     def create(self, resources):
         raise NotImplementedError
+
+    def enter(self, pid):
+        """Called with stage 1's pid before it clones the init. The cgroupfs drivers' directories
+        exist by then and the stages join them by themselves (placement): nothing to do."""
 
     def freeze(self):
         raise NotImplementedError

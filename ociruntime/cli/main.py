@@ -15,7 +15,7 @@ GLOBAL_FLAGS = [
     Flag("log", "log", True, None, help="log file (default: stderr only)"),
     Flag("log-format", "log_format", True, "text", help="text or json"),
     Flag("debug", "debug", help="debug logging"),
-    Flag("systemd-cgroup", "systemd_cgroup", help="use systemd cgroups (not supported)"),
+    Flag("systemd-cgroup", "systemd_cgroup", help="cgroups as systemd units (cgroupsPath slice:prefix:name)"),
     Flag("rootless", "rootless", True, "auto", help="ignored: rootless mode is detected"),
     Flag("criu", "criu", True, "criu", help="ignored: checkpoint/restore is not supported"),
     Flag("trace", "trace", True, os.environ.get("OCIRUNTIME_TRACE"), help="write per-phase timings (JSON) to this file"),
@@ -67,7 +67,7 @@ def cmd_run(rt, o, args, log, trace):
     from ..api import run
     return run(o["bundle"], args[0], root=rt.root, detach=o["detach"], keep=o["keep"], pid_file=o["pid_file"],
                console_socket=o["console_socket"], no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"],
-               forward_signals=True, warn=rt.warn, trace=trace)
+               forward_signals=True, warn=rt.warn, trace=trace, systemd_cgroup=rt.systemd_cgroup)
 
 
 def cmd_state(rt, o, args, log, trace):
@@ -241,7 +241,8 @@ COMMANDS = {c.name: c for c in [
              Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
              Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3)"),
              Flag("process-label", "process_label", True, None, help="SELinux label (not supported here)"),
-             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1),
+             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1,
+            flags_after_args=False),
     Command("pause", cmd_pause, "<container-id>", "Freeze every process of the container.", [], 1, 1),
     Command("resume", cmd_resume, "<container-id>", "Thaw a paused container.", [], 1, 1),
     Command("update", cmd_update, "[options] <container-id>", "Change a live container's cgroup limits.",
@@ -255,12 +256,12 @@ COMMANDS = {c.name: c for c in [
              Flag("kernel-memory", "kernel_memory", True, help="ignored, as by runc"),
              Flag("kernel-memory-tcp", "kernel_memory_tcp", True, help="ignored, as by runc")], 1, 1),
     Command("ps", cmd_ps, "[options] <container-id> [ps options]", "List the container's processes.",
-            [Flag("f,format", "format", True, "table", help="table or json")], 1, -1),
+            [Flag("f,format", "format", True, "table", help="table or json")], 1, -1, flags_after_args=False),
     Command("events", cmd_events, "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
             [Flag("stats", "stats", help="print one stats event and exit"),
              Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
     Command("network", cmd_network, "create|ls|inspect|rm|connect|disconnect [options] ...",
-            "Manage bridge networks (`network --help`).", [], 0, -1),
+            "Manage bridge networks (`network --help`).", [], 0, -1, flags_after_args=False),
 ]}
 
 
@@ -289,8 +290,6 @@ def main(argv=None):
         if g["help"] or not rest:
             sys.stdout.write(_usage())
             return 0 if g["help"] else 1
-        if g["systemd_cgroup"]:
-            raise RuntimeFailure("--systemd-cgroup is not supported: ociruntime manages cgroups through cgroupfs")
         return _dispatch(g, rest[0], rest[1:], log)
     except RuntimeFailure as e:
         log.error(str(e))
@@ -309,7 +308,7 @@ def _dispatch(g, name, cmd_args, log):
     cmd = COMMANDS.get(name)
     if cmd is None:
         raise InvalidArgument(f"no such command: {name}")
-    o, args = parse(cmd_args, cmd.flags, what=name)
+    o, args = parse(cmd_args, cmd.flags, what=name, flags_after_args=cmd.flags_after_args)
     if o["help"] and name != "network":
         sys.stdout.write(cmd.help_text(PROG))
         return 0
@@ -321,9 +320,16 @@ def _dispatch(g, name, cmd_args, log):
     if g["trace"]:
         from ..trace import Trace
         trace = Trace(g["trace"], name)
+    if log.debug_enabled:
+        from ..trace import DebugTrace
+        log.debug(f"{PROG} {__version__}: {' '.join([name, *cmd_args])} (root {g['root']})")
+        trace = DebugTrace(log, f"{name} {args[0] if args else ''}".rstrip(), trace)
     from ..api import Runtime
     try:
-        return cmd.handler(Runtime(g["root"], warn=log.warning), o, args if name != "network" else cmd_args, log, trace)
+        rt = Runtime(g["root"], warn=log.warning, systemd_cgroup=g["systemd_cgroup"])
+        code = cmd.handler(rt, o, args if name != "network" else cmd_args, log, trace)
+        log.debug(f"{name}: exit status {code or 0}")
+        return code
     finally:
         if trace:
             trace.write()

@@ -122,12 +122,14 @@ class StateDir:
     def make(cls, root, container_id):
         """Create the state dir: exactly one of two concurrent creates wins."""
         check_id(container_id)
-        os.makedirs(root, mode=0o711, exist_ok=True)
         c = cls(root, container_id)
         try:
+            os.makedirs(root, mode=0o711, exist_ok=True)
             os.mkdir(c.dir, 0o711)
         except FileExistsError:
             raise AlreadyExists(container_id) from None
+        except OSError as e:
+            raise RuntimeFailure(f"cannot create the state directory {c.dir}: {e.strerror}") from None
         try:
             c._open_locked()
         except FileNotFoundError:  # a `delete` took the record-less dir for a killed create's
@@ -218,11 +220,19 @@ class StateDir:
     def _replace(self, name, record):
         """Write a record whole, atomically (temp file + rename). No fsync: the record must
         outlive the runtime being killed, which the page cache does; a machine crash
-        takes the containers with it (and --root is /run, a tmpfs, by default)."""
+        takes the containers with it (and --root is /run, a tmpfs, by default). A failure
+        (a full disk under --root) names the file, and the half-written temporary is removed."""
         tmp = name + ".tmp"
-        with open(tmp, "w", opener=self._opener) as f:
-            f.write(jsonio.dumps(record))
-        os.rename(tmp, name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+        try:
+            with open(tmp, "w", opener=self._opener) as f:
+                f.write(jsonio.dumps(record))
+            os.rename(tmp, name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+        except OSError as e:
+            try:
+                os.unlink(tmp, dir_fd=self.dir_fd)
+            except OSError:
+                pass
+            raise RuntimeFailure(f"cannot write {os.path.join(self.dir, name)}: {e.strerror}") from None
 
     def save(self, recovery=False):
         """Replace state.json; recovery: recovery.json first (create, when what the

@@ -83,7 +83,8 @@ class V1Manager(Manager):
                 created.extend(made)
                 if "cpuset" in key.split(","):
                     from . import cpuset
-                    cpuset.seed_from_parent(made)
+                    cpuset.seed_from_parent(path, self.mountpoints[key])
+            self._refuse_frozen()
             self.update(resources)
         except BaseException:
             files.remove_created(created)
@@ -123,6 +124,15 @@ class V1Manager(Manager):
     def is_frozen(self):
         from . import freezer
         return self.can_freeze() and freezer.is_frozen(self._dir("freezer"))
+
+    def _refuse_frozen(self):
+        from . import freezer
+        cgdir = self._dir("freezer")
+        if cgdir:
+            self.refuse_frozen(cgdir, freezer.frozen_in_effect(cgdir))
+        if self.paths.get(""):       # the hybrid host's cgroup2 freezes on its own too
+            from ..v2 import freezer as v2_freezer
+            self.refuse_frozen(self.paths[""], v2_freezer.frozen_in_effect(self.paths[""]))
 
     def _freezer_dir(self):
         if not self.can_freeze():

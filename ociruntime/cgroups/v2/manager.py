@@ -81,6 +81,8 @@ class V2Manager(Manager):
         created = files.make_dirs(self.path)
         try:
             enable_controllers(self.mountpoint, self.path)
+            from . import freezer
+            self.refuse_frozen(self.path, freezer.frozen_in_effect(self.path))
             self.update(resources)
         except BaseException:
             files.remove_created(created)
