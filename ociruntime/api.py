@@ -49,11 +49,14 @@ class Runtime:
     ociruntime.errors.NotFound: container nope does not exist
     """
 
-    def __init__(self, root: str = DEFAULT_ROOT, *, warn: "Warn | None" = None) -> None:
+    def __init__(self, root: str = DEFAULT_ROOT, *, warn: "Warn | None" = None, systemd_cgroup: bool = False) -> None:
         """warn(message) receives the warnings of a call that still succeeds (a poststart
-        or poststop hook that failed, a config field that is not applied); default: ignored."""
+        or poststop hook that failed, a config field that is not applied); default: ignored.
+        systemd_cgroup (runc's --systemd-cgroup): containers created here get a systemd unit,
+        linux.cgroupsPath being "slice:prefix:name"; later calls find the driver in the state."""
         self.root = root
         self.warn = warn
+        self.systemd_cgroup = systemd_cgroup
 
     def __repr__(self) -> str:
         return f"Runtime(root={self.root!r})"
@@ -64,11 +67,12 @@ class Runtime:
         """Create a container from an OCI bundle (a directory with config.json): its
         init waits for start(). On failure nothing is left (process, cgroup, network,
         state) and the error says why: ConfigError (with the field), AlreadyExists,
-        CgroupError, SpawnError, HookError."""
+        CgroupError, SpawnError, HookError. preserve_fds=N: of fds 3..3+N-1 the
+        inheritable ones (os.set_inheritable) reach the container, as a caller's do."""
         from .container import lifecycle
         lifecycle.create(self.root, container_id, bundle, pid_file=pid_file, console_socket=console_socket,
                          console=_console, no_pivot=no_pivot, preserve_fds=preserve_fds, warn=self.warn,
-                         trace=trace).close()
+                         trace=trace, systemd_cgroup=self.systemd_cgroup).close()
         return Container(self, container_id)
 
     def restore(self, container_id: str, bundle: str, image_path: str, *, criu: str = "criu",
@@ -81,7 +85,8 @@ class Runtime:
         from .container import checkpoint
         opts = checkpoint.Options(image_path=image_path, **options)
         checkpoint.restore(self.root, container_id, bundle, criu, opts, pid_file=pid_file,
-                           console_socket=console_socket, no_pivot=no_pivot, console=_console, warn=self.warn)
+                           console_socket=console_socket, no_pivot=no_pivot, console=_console, warn=self.warn,
+                           systemd_cgroup=self.systemd_cgroup)
         return Container(self, container_id)
 
     def get(self, container_id: str) -> "Container":
@@ -160,10 +165,11 @@ class Container:
 
     # -- the lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Run the user process of a created container (WrongState otherwise)."""
+    def start(self, *, trace: "Trace | None" = None) -> None:
+        """Run the user process of a created container (WrongState otherwise).
+        trace(phase) is called as each phase ends (as Runtime.create's)."""
         from .container import lifecycle
-        lifecycle.start(self._root, self.id, warn=self.runtime.warn)
+        lifecycle.start(self._root, self.id, warn=self.runtime.warn, trace=trace)
 
     def kill(self, sig: "int | str" = "SIGTERM", all: bool = False) -> None:
         """Send a signal (a number or a name: "KILL", "SIGTERM", "RTMIN+3") to the init,
@@ -188,12 +194,15 @@ class Container:
             return reap_if_child(pid) if _is_child(pid) else None
         return wait_init(pid, timeout)
 
-    def delete(self, force: bool = False) -> None:
+    def delete(self, force: bool = False, *, trace: "Trace | None" = None) -> None:
         """Delete a stopped container and everything it holds (cgroup, network, state);
-        force=True kills a live one first and ignores one that is already gone."""
+        force=True kills a live one first, ignores one that is already gone, and frees a
+        half-made one or one whose state.json is damaged (StateDamaged without force).
+        Returns only when nothing of it is left; RuntimeFailure naming what could not
+        be freed otherwise (its state is kept, for another try)."""
         from .container import lifecycle
         from .container.lifecycle import reap_if_child
-        pid = lifecycle.delete(self._root, self.id, force=force, warn=self.runtime.warn)
+        pid = lifecycle.delete(self._root, self.id, force=force, warn=self.runtime.warn, trace=trace)
         if _is_child(pid):  # the init is dead now: only its zombie is left
             reap_if_child(pid)
 
@@ -263,7 +272,7 @@ class Container:
 def run(bundle: str, container_id: "str | None" = None, *, root: str = DEFAULT_ROOT, detach: bool = False,
         keep: bool = False, pid_file: "str | None" = None, console_socket: "str | None" = None,
         no_pivot: bool = False, preserve_fds: int = 0, forward_signals: bool = False,
-        warn: "Warn | None" = None, trace: "Trace | None" = None) -> int:
+        warn: "Warn | None" = None, trace: "Trace | None" = None, systemd_cgroup: bool = False) -> int:
     """Create and start a container from `bundle`, then (unless detach) wait for it
     and delete it (unless keep); returns its exit code (128+N when killed by signal N;
     0 when detached). A config that asks for a terminal without a console_socket gets
@@ -276,7 +285,7 @@ def run(bundle: str, container_id: "str | None" = None, *, root: str = DEFAULT_R
     from .container.signals import exit_code, forward_signals as forward
     if container_id is None:
         container_id = f"run-{os.getpid()}-{os.urandom(4).hex()}"
-    rt = Runtime(root, warn=warn)
+    rt = Runtime(root, warn=warn, systemd_cgroup=systemd_cgroup)
     pair = None
     if not detach and not console_socket:
         pair = console_pair()

@@ -308,7 +308,7 @@ MUTATIONS = [
     (("linux", "resources", "unified", "cpu.max"), 5, "expected string, got 5"),
     (("linux", "netDevices", "eth2"), "ctr2", 'expected object, got "ctr2"'),
     (("linux", "netDevices", "eth1", "name"), 1, "expected string"),
-    (("linux", "rootfsPropagation"), "rshared", "is not one of private, shared, slave, unbindable"),
+    (("linux", "rootfsPropagation"), "recursive", "is not one of private, shared, slave, unbindable, rprivate"),
     (("linux", "seccomp", "defaultAction"), "ALLOW", "is not one of SCMP_ACT_KILL"),
     (("linux", "seccomp", "defaultErrnoRet"), -1, "less than the minimum 0"),
     (("linux", "seccomp", "architectures", 0), "x86_64", "is not one of SCMP_ARCH_X86"),

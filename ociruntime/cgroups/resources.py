@@ -125,13 +125,14 @@ def device_rules(resources):
         if dev_type not in ("a", "b", "c"):
             raise CgroupError(f"{field}.type: unknown device type {dev_type!r}")
         access = raw.get("access") or "rwm"
-        if not isinstance(access, str) or set(access) - set("rwm"):
-            raise CgroupError(f"{field}.access: {access!r} is not a combination of r, w, m")
+        # as runc: the letters r, w, m count, others are dropped ("rwa" is "rw"); none of them is refused
+        if not isinstance(access, str) or not set(access) & set("rwm"):
+            raise CgroupError(f"{field}.access: {access!r} has none of r, w, m")
         numbers = []
         for key in ("major", "minor"):
             value = get_int(raw, key, f"{field}.{key}", minimum=-1, maximum=(1 << 32) - 1)
             numbers.append(None if value in (None, -1) else value)
-        access = "".join(sorted(set(access), key="rwm".index))
+        access = "".join(sorted(set(access) & set("rwm"), key="rwm".index))
         rules.append(DeviceRule(raw["allow"], dev_type, numbers[0], numbers[1], access))
     return rules
 

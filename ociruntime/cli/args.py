@@ -1,5 +1,8 @@
 """A small command-line parser with runc's (urfave/cli) conventions: `-flag`,
-`--flag`, `--flag=value`, `-f value`; flags stop at the first positional.
+`--flag`, `--flag=value`, `-f value`. A command's own flags may also follow its
+arguments (`update ID --memory 1G`), as runc's urfave/cli reorders them, except for
+commands whose trailing arguments are another program's (exec, ps): there, and for
+the global flags, flags stop at the first positional.
 
 argparse costs more start-up time than a whole `state` call should."""
 from ..errors import InvalidArgument
@@ -18,8 +21,9 @@ class Flag:
 class Command:
     """A command: handler(runtime, options, args, log, trace) -> exit code; max_args -1: any."""
 
-    def __init__(self, name, handler, usage, summary, flags=(), min_args=0, max_args=0):
+    def __init__(self, name, handler, usage, summary, flags=(), min_args=0, max_args=0, flags_after_args=True):
         self.name = name
+        self.flags_after_args = flags_after_args
         self.handler = handler
         self.usage = usage
         self.summary = summary
@@ -37,8 +41,10 @@ class Command:
         return "\n".join(lines) + "\n"
 
 
-def parse(argv, flags, what="command"):
-    """(options dict, positional args). `-h`/`--help` sets options['help']."""
+def parse(argv, flags, what="command", flags_after_args=False):
+    """(options dict, positional args). `-h`/`--help` sets options['help'].
+    flags_after_args: a known flag after a positional is still a flag (an unknown
+    one is a positional then, as urfave/cli's reordering leaves it); `--` ends flags."""
     by_name = {n: f for f in flags for n in f.names}
     opts = {f.dest: f.default for f in flags}
     opts["help"] = False
@@ -50,10 +56,13 @@ def parse(argv, flags, what="command"):
         if arg == "--":
             rest.extend(argv[i:])
             break
-        if not arg.startswith("-") or arg == "-":
-            rest.extend(argv[i - 1:])
-            break
         name, eq, value = arg.lstrip("-").partition("=")
+        if not arg.startswith("-") or arg == "-" or rest and (name not in by_name and name not in ("h", "help")):
+            if not flags_after_args:
+                rest.extend(argv[i - 1:])
+                break
+            rest.append(arg)
+            continue
         if name in ("h", "help"):
             opts["help"] = True
             continue

@@ -15,7 +15,7 @@ GLOBAL_FLAGS = [
     Flag("log", "log", True, None, help="log file (default: stderr only)"),
     Flag("log-format", "log_format", True, "text", help="text or json"),
     Flag("debug", "debug", help="debug logging"),
-    Flag("systemd-cgroup", "systemd_cgroup", help="use systemd cgroups (not supported)"),
+    Flag("systemd-cgroup", "systemd_cgroup", help="cgroups as systemd units (cgroupsPath slice:prefix:name)"),
     Flag("rootless", "rootless", True, "auto", help="ignored: rootless mode is detected"),
     Flag("criu", "criu", True, "criu", help="path to the criu binary (checkpoint, restore)"),
     Flag("trace", "trace", True, os.environ.get("OCIRUNTIME_TRACE"), help="write per-phase timings (JSON) to this file"),
@@ -89,7 +89,7 @@ def cmd_create(rt, o, args, log, trace):
 
 
 def cmd_start(rt, o, args, log, trace):
-    _handle(rt, args[0]).start()
+    _handle(rt, args[0]).start(trace=trace)
     return 0
 
 
@@ -97,7 +97,7 @@ def cmd_run(rt, o, args, log, trace):
     from ..api import run
     return run(o["bundle"], args[0], root=rt.root, detach=o["detach"], keep=o["keep"], pid_file=o["pid_file"],
                console_socket=o["console_socket"], no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"],
-               forward_signals=True, warn=rt.warn, trace=trace)
+               forward_signals=True, warn=rt.warn, trace=trace, systemd_cgroup=rt.systemd_cgroup)
 
 
 def cmd_state(rt, o, args, log, trace):
@@ -114,7 +114,7 @@ def cmd_kill(rt, o, args, log, trace):
 
 
 def cmd_delete(rt, o, args, log, trace):
-    _handle(rt, args[0]).delete(force=o["force"])
+    _handle(rt, args[0]).delete(force=o["force"], trace=trace)
     return 0
 
 
@@ -122,11 +122,16 @@ def cmd_list(rt, o, args, log, trace):
     if o["format"] not in ("table", "json") and not o["quiet"]:
         raise InvalidArgument(f"invalid format option: {o['format']}")
     from ..container.lifecycle import owner
+    from ..errors import StateDamaged
     states = []
     for c in rt.list():
         try:
             states.append(dict(c.state(), owner=owner(rt.root, c.id)))
-        except (RuntimeFailure, FileNotFoundError):  # deleted meanwhile, or its state unreadable: runc lists the others
+        except StateDamaged as e:  # runc warns and leaves it out; it is there, so it is listed
+            log.warning(f"{e} (delete --force removes the container)")
+            states.append({"ociVersion": SPEC_VERSION, "id": c.id, "pid": 0, "status": "unknown", "bundle": "",
+                           "rootfs": "", "created": "", "owner": owner(rt.root, c.id)})
+        except (RuntimeFailure, FileNotFoundError):  # deleted meanwhile (NotFound), or no container id
             continue
     if o["quiet"]:
         sys.stdout.write("".join(s["id"] + "\n" for s in states))
@@ -158,13 +163,13 @@ def cmd_features(rt, o, args, log, trace):
 
 def cmd_exec(rt, o, args, log, trace):
     try:
-        return _exec(rt, o, args)
+        return _exec(rt, o, args, trace)
     except RuntimeFailure as e:
         e.exit_code = 255  # as runc's: the shim tells a failed exec from the process's own exit code
         raise
 
 
-def _exec(rt, o, args):
+def _exec(rt, o, args, trace):
     from . import options
     c = _handle(rt, args[0])
     if o["process"]:
@@ -175,7 +180,8 @@ def _exec(rt, o, args):
         process = options.process_from_flags(c.config["process"], args[1:], o)
     from ..container.exec import exec_process
     code = exec_process(rt.root, c.id, process, pid_file=o["pid_file"], console_socket=o["console_socket"],
-                        detach=o["detach"], preserve_fds=o["preserve_fds"], forward=True, warn=rt.warn)
+                        detach=o["detach"], preserve_fds=o["preserve_fds"], forward=True, warn=rt.warn,
+                        trace=trace)
     return 0 if o["detach"] else code
 
 
@@ -275,7 +281,8 @@ COMMANDS = {c.name: c for c in [
              Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
              Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3)"),
              Flag("process-label", "process_label", True, None, help="SELinux label (not supported here)"),
-             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1),
+             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1,
+            flags_after_args=False),
     Command("pause", cmd_pause, "<container-id>", "Freeze every process of the container.", [], 1, 1),
     Command("resume", cmd_resume, "<container-id>", "Thaw a paused container.", [], 1, 1),
     Command("update", cmd_update, "[options] <container-id>", "Change a live container's cgroup limits.",
@@ -289,7 +296,7 @@ COMMANDS = {c.name: c for c in [
              Flag("kernel-memory", "kernel_memory", True, help="ignored, as by runc"),
              Flag("kernel-memory-tcp", "kernel_memory_tcp", True, help="ignored, as by runc")], 1, 1),
     Command("ps", cmd_ps, "[options] <container-id> [ps options]", "List the container's processes.",
-            [Flag("f,format", "format", True, "table", help="table or json")], 1, -1),
+            [Flag("f,format", "format", True, "table", help="table or json")], 1, -1, flags_after_args=False),
     Command("events", cmd_events, "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
             [Flag("stats", "stats", help="print one stats event and exit"),
              Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
@@ -298,7 +305,7 @@ COMMANDS = {c.name: c for c in [
     Command("restore", cmd_restore, "[options] <container-id>", "Restore a container from a CRIU checkpoint.",
             _RESTORE_FLAGS, 1, 1),
     Command("network", cmd_network, "create|ls|inspect|rm|connect|disconnect [options] ...",
-            "Manage bridge networks (`network --help`).", [], 0, -1),
+            "Manage bridge networks (`network --help`).", [], 0, -1, flags_after_args=False),
 ]}
 
 
@@ -327,8 +334,6 @@ def main(argv=None):
         if g["help"] or not rest:
             sys.stdout.write(_usage())
             return 0 if g["help"] else 1
-        if g["systemd_cgroup"]:
-            raise RuntimeFailure("--systemd-cgroup is not supported: ociruntime manages cgroups through cgroupfs")
         return _dispatch(g, rest[0], rest[1:], log)
     except RuntimeFailure as e:
         log.error(str(e))
@@ -347,7 +352,7 @@ def _dispatch(g, name, cmd_args, log):
     cmd = COMMANDS.get(name)
     if cmd is None:
         raise InvalidArgument(f"no such command: {name}")
-    o, args = parse(cmd_args, cmd.flags, what=name)
+    o, args = parse(cmd_args, cmd.flags, what=name, flags_after_args=cmd.flags_after_args)
     o["criu"] = g["criu"]
     if o["help"] and name != "network":
         sys.stdout.write(cmd.help_text(PROG))
@@ -360,9 +365,16 @@ def _dispatch(g, name, cmd_args, log):
     if g["trace"]:
         from ..trace import Trace
         trace = Trace(g["trace"], name)
+    if log.debug_enabled:
+        from ..trace import DebugTrace
+        log.debug(f"{PROG} {__version__}: {' '.join([name, *cmd_args])} (root {g['root']})")
+        trace = DebugTrace(log, f"{name} {args[0] if args else ''}".rstrip(), trace)
     from ..api import Runtime
     try:
-        return cmd.handler(Runtime(g["root"], warn=log.warning), o, args if name != "network" else cmd_args, log, trace)
+        rt = Runtime(g["root"], warn=log.warning, systemd_cgroup=g["systemd_cgroup"])
+        code = cmd.handler(rt, o, args if name != "network" else cmd_args, log, trace)
+        log.debug(f"{name}: exit status {code or 0}")
+        return code
     finally:
         if trace:
             trace.write()

@@ -164,7 +164,7 @@ def checkpoint(root, container_id, criu_path, opts, *, warn=None):
                 os.close(work_fd)
         if not (opts.leave_running or opts.pre_dump):
             # CRIU killed the tasks after the dump: the container is destroyed, as runc's is
-            lifecycle._kill_init_and_wait(c)
+            lifecycle._kill_everything(c)
             lifecycle.destroy(c, warn)
     finally:
         c.close()
@@ -299,14 +299,14 @@ def _write_descriptors(image_path, names):
 # -- restore ------------------------------------------------------------------------------
 
 def restore(root, container_id, bundle, criu_path, opts, *, pid_file=None, console_socket=None, no_pivot=False,
-            console=None, warn=None):
+            console=None, warn=None, systemd_cgroup=False):
     """A container made from the images of a checkpoint: running with its new init pid
     when this returns (the init is the caller's child: CRIU restores it as our sibling
     of CRIU, rst_sibling). On any failure nothing is left: no process, cgroup or state."""
     from ..criu import swrk
     from ..spec.config import load_config
     from .console import connect_console_socket
-    from .lifecycle import _setup_cgroup as setup_cgroup
+    from .lifecycle import _make_cgroup, _plan_cgroup
     criu = swrk.find_criu(criu_path)
     if not os.path.isdir(opts.image_path):
         raise RuntimeFailure(f"--image-path {opts.image_path}: no such directory")
@@ -330,10 +330,13 @@ def restore(root, container_id, bundle, criu_path, opts, *, pid_file=None, conso
     sock = None
     try:
         rootfs = os.path.join(bundle, config["root"]["path"])
+        # the durable record's steps as `create` takes them (container/state.py)
         c.state = {"id": container_id, "bundle": bundle, "rootfs": rootfs,
                    "created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
-                   "annotations": config.get("annotations", {}), "config": config}
-        mgr = setup_cgroup(c, config)
+                   "annotations": config.get("annotations", {}), "config": config, "creating": True}
+        mgr = _plan_cgroup(c, config, systemd_cgroup)
+        c.save(recovery=True)
+        mgr = _make_cgroup(c, mgr, config)
         sock = connect_console_socket(console_socket) if console_socket else console
         init_pid = _restore(c, criu, opts, mgr, sock)
         info = process_start_time(init_pid)
@@ -341,7 +344,8 @@ def restore(root, container_id, bundle, criu_path, opts, *, pid_file=None, conso
             raise RuntimeFailure("the restored container's init exited at once")
         c.state["pid"] = init_pid
         c.state["init_start_time"] = info[1]
-        c.save()
+        del c.state["creating"]
+        c.save(recovery="cgroup" not in c.state)
         if pid_file:
             write_pid_file(pid_file, init_pid)
     except BaseException:

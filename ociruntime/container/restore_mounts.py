@@ -100,8 +100,10 @@ def prepare_restore_mounts(config, root):
 
 
 def join_cgroup(mgr, pid):
-    """Put CRIU (pid) into the container's cgroup before it restores anything."""
+    """Put CRIU (pid) into the container's cgroup before it restores anything: the
+    driver's enter (systemd: the scope started with it), then its directories."""
     from ..cgroups import files
+    mgr.enter(pid)
     tasks, cgroup2_dir = mgr.placement()
     for path in tasks:
         files.write(os.path.dirname(path), "tasks", pid, "restore: cgroup of CRIU")

@@ -36,7 +36,8 @@ def default_spec():
         ],
         "linux": {
             "resources": {"devices": [{"allow": False, "access": "rwm"}]},
-            "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount", "cgroup")],
+            # runc 1.1's default: no cgroup namespace (engines add their own; a second is refused)
+            "namespaces": [{"type": t} for t in ("pid", "network", "ipc", "uts", "mount")],
             "maskedPaths": ["/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
                             "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware",
                             "/proc/scsi"],
@@ -48,7 +49,7 @@ def default_spec():
 def rootless_spec(uid, gid):
     spec = default_spec()
     lin = spec["linux"]
-    lin["namespaces"] = [{"type": t} for t in ("pid", "ipc", "uts", "mount", "cgroup", "user")]
+    lin["namespaces"] = [{"type": t} for t in ("pid", "ipc", "uts", "mount", "user")]
     lin["uidMappings"] = [{"containerID": 0, "hostID": uid, "size": 1}]
     lin["gidMappings"] = [{"containerID": 0, "hostID": gid, "size": 1}]
     del lin["resources"]

@@ -18,7 +18,7 @@ BAD = [
     ({"cpu": {"quota": 5, "period": 100000}}, "linux.resources.cpu.quota"),
     ({"cpu": {"cpus": "0-4096"}}, "linux.resources.cpu.cpus"),
     ({"devices": [{"allow": False, "type": "x", "access": "rwm"}]}, "linux.resources.devices[0].type"),
-    ({"devices": [{"allow": True, "type": "c", "access": "rwq"}]}, "linux.resources.devices[0].access"),
+    ({"devices": [{"allow": True, "type": "c", "access": "q"}]}, "linux.resources.devices[0].access"),
     ({"devices": [{"type": "c", "access": "r"}]}, "linux.resources.devices[0]"),
     ({"blockIO": {"throttleReadBpsDevice": [{"major": 8, "minor": 0}]}},
      "linux.resources.blockIO.throttleReadBpsDevice[0]"),

@@ -24,7 +24,7 @@ COUNTER = "i=0; while true; do echo $i > /tmp/count; i=$((i+1)); sleep 0.2; done
 def working_criu():
     """Skip where CRIU cannot run (the host): `features` asks it over RPC."""
     from support import ociruntime_command
-    out = subprocess.run(ociruntime_command() + ["features"], capture_output=True, text=True, timeout=120).stdout
+    out = subprocess.run(ociruntime_command() + ["features"], capture_output=True, text=True, timeout=600).stdout
     annotations = json.loads(out)["annotations"]
     if annotations.get("io.github.ociruntime.checkpoint") != "criu":
         pytest.skip(f"CRIU does not work here: {annotations.get('io.github.ociruntime.checkpoint.reason')}")

@@ -7,7 +7,7 @@ import time
 import pytest
 from support import SAMPLES, proc_state, reap_orphans
 
-from .conftest import BUSY_COUNTER, V1, kernel_cgroup_dirs, read_cg, wait_for
+from .conftest import BUSY_COUNTER, V1, cgroup_dir, kernel_cgroup_dirs, read_cg, wait_for
 
 SAMPLE_UPDATE = os.path.join(SAMPLES, "update-resources.json")
 
@@ -192,3 +192,39 @@ def test_update_device_rules_take_effect_on_a_running_container(runtime, bundle,
         assert read_cg(pid, "devices", "devices.list").split() == ["c", "1:3", "rw"]
     assert writes("/dev/mynull") and not writes("/dev/zero")
     runtime("delete", "--force", cid)
+
+
+# (flag, value, controller, v1 file, what the file shows): runc's users put the flags after the id
+UPDATE_FLAGS_V1 = [
+    ("--memory", "64m", "memory", "memory.limit_in_bytes", str(64 << 20)),
+    ("--memory-reservation", "32m", "memory", "memory.soft_limit_in_bytes", str(32 << 20)),
+    ("--memory-swap", "-1", "memory", "memory.memsw.limit_in_bytes", "9223372036854771712"),
+    ("--cpu-period", "900000", "cpu", "cpu.cfs_period_us", "900000"),
+    ("--cpu-quota", "30000", "cpu", "cpu.cfs_quota_us", "30000"),
+    ("--cpu-share", "300", "cpu", "cpu.shares", "300"),
+    ("--cpu-rt-period", "900000", "cpu", "cpu.rt_period_us", "900000"),
+    ("--cpu-rt-runtime", "0", "cpu", "cpu.rt_runtime_us", "0"),
+    ("--cpuset-cpus", "1", "cpuset", "cpuset.cpus", "1"),
+    ("--cpuset-mems", "0", "cpuset", "cpuset.mems", "0"),
+    ("--pids-limit", "33", "pids", "pids.max", "33"),
+    ("--blkio-weight", "300", "blkio", "blkio.weight", "300"),
+]
+
+
+@pytest.mark.skipif(not V1, reason="the v1 files named here")
+@pytest.mark.parametrize("flag, value, controller, name, shown", UPDATE_FLAGS_V1, ids=[f[0] for f in UPDATE_FLAGS_V1])
+def test_each_update_flag_after_the_id_reaches_the_cgroup(runtime, containers, flag, value, controller, name, shown):
+    cid, pid = containers.create("sleep", "100")
+    try:
+        if not os.path.exists(os.path.join(cgroup_dir(pid, controller), name)):
+            pytest.skip(f"this kernel has no {name}")
+        if flag == "--memory-swap":
+            runtime("update", cid, "--memory", "64m")
+        runtime("update", cid, flag, value)
+        assert read_cg(pid, controller, name) == shown
+        other, other_value, other_controller, other_name = (("--cpu-share", "512", "cpu", "cpu.shares") if flag == "--pids-limit"
+                                                            else ("--pids-limit", "44", "pids", "pids.max"))
+        runtime("update", cid, f"{flag}={value}", other, other_value)     # = form, and two flags after the id
+        assert (read_cg(pid, controller, name), read_cg(pid, other_controller, other_name)) == (shown, other_value)
+    finally:
+        runtime("delete", "--force", cid)

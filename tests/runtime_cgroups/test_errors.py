@@ -17,7 +17,7 @@ BAD_RESOURCES = [
     pytest.param("cpu.period", {"cpu": {"quota": 50000, "period": 1 << 60}}, marks=V2_TOO),
     pytest.param("cpu.cpus", {"cpu": {"cpus": "0-4095"}}),
     pytest.param("devices[0].type", {"devices": [{"allow": True, "type": "x", "access": "rwm"}]}, marks=V2_TOO),
-    pytest.param("devices[0].access", {"devices": [{"allow": True, "type": "c", "access": "rwz"}]}),
+    pytest.param("devices[0].access", {"devices": [{"allow": True, "type": "c", "access": "xyz"}]}),
 ]
 
 

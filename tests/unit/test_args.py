@@ -48,3 +48,17 @@ def test_one_command_table_every_command_with_its_handler():
     for name, cmd in COMMANDS.items():
         assert cmd.handler.__name__ == f"cmd_{name}"
         assert f"{name} " in cmd.help_text("ociruntime")
+
+
+def test_flags_after_the_arguments_as_runc_reorders_them():
+    opts, rest = parse(["id", "-d", "--bundle", "/x", "sig", "--env=A=1"], FLAGS, flags_after_args=True)
+    assert (opts["detach"], opts["bundle"], opts["env"], rest) == (True, "/x", ["A=1"], ["id", "sig"])
+    # an unknown flag after an argument is an argument (runc then counts too many), `--` still ends flags
+    assert parse(["id", "--nope", "--", "-d"], FLAGS, flags_after_args=True)[1] == ["id", "--nope", "-d"]
+    with pytest.raises(InvalidArgument, match="flag provided but not defined: --nope"):
+        parse(["--nope", "id"], FLAGS, flags_after_args=True)
+
+
+def test_only_exec_ps_and_network_keep_what_follows_the_id_as_it_is():
+    kept = {name for name, cmd in COMMANDS.items() if not cmd.flags_after_args}
+    assert kept == {"exec", "ps", "network"}  # their trailing arguments are a program's (runc: SkipArgReorder)

@@ -6,13 +6,19 @@ from .. import files, stats
 from ..resources import field_name, section
 
 
-def seed_from_parent(created):
-    """Copy cpuset.cpus/mems from the parent into each directory we created, outermost first."""
-    for cgdir in created:
-        parent = os.path.dirname(cgdir)
+def seed_from_parent(cgdir, mountpoint):
+    """Every level from the hierarchy's root down to cgdir whose cpuset.cpus/mems is empty
+    takes its parent's, outermost first, as runc's cpusetEnsureParent: a parent left empty
+    (made by us now, or earlier by someone else, as kubelet's pod cgroups) takes no tasks."""
+    levels = []
+    while cgdir.rstrip("/") != mountpoint.rstrip("/") and cgdir != "/":
+        levels.append(cgdir)
+        cgdir = os.path.dirname(cgdir)
+    for level in reversed(levels):
+        parent = os.path.dirname(level)
         for name in ("cpuset.cpus", "cpuset.mems"):
-            if not files.read(cgdir, name):
-                files.write(cgdir, name, files.read(parent, name), field_name("cpu", name.split(".")[1]))
+            if not files.read(level, name):
+                files.write(level, name, files.read(parent, name), field_name("cpu", name.split(".")[1]))
 
 
 def apply(cgdir, resources):

@@ -26,5 +26,10 @@ def thaw(cgdir):
     wait_until(lambda: _state(cgdir) == "THAWED", "the freezer to reach THAWED")
 
 
+def frozen_in_effect(cgdir):
+    """FROZEN or FREEZING, by its own freezer.state or an ancestor's (v1 reports the effective state)."""
+    return _state(cgdir) in ("FROZEN", "FREEZING")
+
+
 def is_frozen(cgdir):
     return _state(cgdir) == "FROZEN"

@@ -83,7 +83,8 @@ class V1Manager(Manager):
                 created.extend(made)
                 if "cpuset" in key.split(","):
                     from . import cpuset
-                    cpuset.seed_from_parent(made)
+                    cpuset.seed_from_parent(path, self.mountpoints[key])
+            self._refuse_frozen()
             self.update(resources)
         except BaseException:
             files.remove_created(created)
@@ -124,17 +125,32 @@ class V1Manager(Manager):
         from . import freezer
         return self.can_freeze() and freezer.is_frozen(self._dir("freezer"))
 
+    def _refuse_frozen(self):
+        from . import freezer
+        cgdir = self._dir("freezer")
+        if cgdir:
+            self.refuse_frozen(cgdir, freezer.frozen_in_effect(cgdir))
+        if self.paths.get(""):       # the hybrid host's cgroup2 freezes on its own too
+            from ..v2 import freezer as v2_freezer
+            self.refuse_frozen(self.paths[""], v2_freezer.frozen_in_effect(self.paths[""]))
+
     def _freezer_dir(self):
         if not self.can_freeze():
             raise CgroupError("cgroups: the freezer controller is not mounted")
         return self._dir("freezer")
 
-    def pids(self):
+    def procs_dir(self):
         for controller in PIDS_SOURCES:
             cgdir = self._dir(controller)
             if cgdir:
-                return files.tree_pids(cgdir)
-        return files.tree_pids(next(iter(self.paths.values())))
+                return cgdir
+        return next(iter(self.paths.values()))
+
+    def freezer_dir(self):
+        return self._dir("freezer")
+
+    def pids(self):
+        return files.tree_pids(self.procs_dir())
 
     def stats(self):
         from .. import stats

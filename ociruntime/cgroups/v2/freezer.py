@@ -24,5 +24,10 @@ def thaw(cgdir):
     wait_until(lambda: _frozen_event(cgdir) == 0, "the cgroup to thaw")
 
 
+def frozen_in_effect(cgdir):
+    """Frozen by its own cgroup.freeze or by an ancestor's (what cgroup.events reports)."""
+    return _frozen_event(cgdir) == 1
+
+
 def is_frozen(cgdir):
     return files.read_optional(cgdir, "cgroup.freeze") == "1"
