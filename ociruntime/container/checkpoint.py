@@ -150,11 +150,11 @@ def checkpoint(root, container_id, criu_path, opts, *, warn=None):
         if opts.status_fd >= 0:
             _check_status_fd(opts.status_fd)
         _require_features(criu, opts)
-        if opts.parent_path:
-            parent = os.path.join(opts.image_path, opts.parent_path)
-            if not os.path.isdir(parent):
-                raise InvalidArgument(f"invalid --parent-path: {parent} is not a directory")
-        images_fd = _open_dir(opts.image_path, "--image-path", create=True)
+        images_fd = _open_dir(opts.image_path, "--image-path", create=True)  # first, as runc: the parent is relative to it
+        if opts.parent_path and not os.path.isdir(os.path.join(opts.image_path, opts.parent_path)):
+            os.close(images_fd)
+            raise InvalidArgument(f"invalid --parent-path: {os.path.join(opts.image_path, opts.parent_path)} "
+                                  "is not a directory")
         work_fd = _open_dir(opts.work_path, "--work-path", create=True) if opts.work_path else -1
         try:
             _dump(c, criu, opts, images_fd, work_fd)
