@@ -20,15 +20,14 @@ CASES = {"small": ["sh", "-c", "while true; do sleep 0.2; done"],
 
 
 def timed(cmd, work):
-    """Wall time of cmd. stdio: /dev/null and a plain file, which the container inherits
-    (a pipe would be held open by it; CRIU dumps and restores both kinds)."""
-    with open(os.path.join(work, "stderr"), "w") as err:
-        start = time.monotonic()
-        rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err).returncode
-        elapsed = time.monotonic() - start
+    """Wall time of cmd, with stdio /dev/null, which the container inherits: runc's
+    dump cannot take a container whose stdio is a file on a host mount (it does not
+    name it external), and a pipe would be held open by the container."""
+    start = time.monotonic()
+    rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    elapsed = time.monotonic() - start
     if rc:
-        with open(os.path.join(work, "stderr")) as f:
-            raise SystemExit(f"{' '.join(cmd)}: exit {rc}: {f.read().strip()}")
+        raise SystemExit(f"{' '.join(cmd)}: exit {rc} (CRIU's log is in the image dir)")
     return elapsed
 
 
