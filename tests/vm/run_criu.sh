@@ -6,19 +6,8 @@
 # A checkpoint takes ~15 s under TCG; the whole run ~5 min. As run_v2.sh: a guest that
 # hangs (timeout) gets one more try, a failing test fails the run.
 set -eu
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-py=${OCIRUNTIME_PYTHON:-/opt/ociruntime/bin/python}
-run_vm() {
-    "${VMRUN:-$repo/../shared/vmrun}" --rw "$repo" --rw /tmp --env TMPDIR=/var/tmp --env PYTHONUNBUFFERED=1 \
-        --env PATH="$(dirname "$py"):$PATH" --cwd "$repo" --timeout "${VMRUN_TIMEOUT:-900}" -- \
-        /bin/sh -c "$py -m pytest -p no:cacheprovider -q -rs -m criu tests/checkpoint $* \
-                    && if [ -n '${CRIU_BENCH:-}' ]; then $py bench/criu_times.py 1; fi"
-}
-rc=0
-run_vm "$@" || rc=$?
-if [ "$rc" = 124 ]; then
-    echo "run_criu.sh: the VM timed out; one more try" >&2
-    rc=0
-    run_vm "$@" || rc=$?
-fi
-exit "$rc"
+. "$(dirname "$0")/lib.sh"
+bench=true
+if [ -n "${CRIU_BENCH:-}" ]; then bench=$(vm_bench "$py bench/criu_times.py 1"); fi
+vm_run run_criu.sh --env PATH="$(dirname "$py"):$PATH" -- \
+    /bin/sh -c "$py -m pytest -p no:cacheprovider -q -rs -m criu tests/checkpoint $* && $bench"
