@@ -26,7 +26,14 @@ struct oci_mount {
     unsigned long flags;      /* MS_* flags for mount(2), MS_BIND/MS_REC included */
     unsigned long propagation;/* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC], 0: none */
     const char *data;         /* fs-specific options, NULL: none */
-    int idmapped;             /* reserved: idmapped mounts are refused in Python */
+    unsigned long long rec_attr_set;  /* MOUNT_ATTR_* set on the mount and all below it (rro, rnosuid, ...) */
+    unsigned long long rec_attr_clr;  /* MOUNT_ATTR_* cleared so (rrw, rsuid, ...); both 0: no mount_setattr */
+    int open_tree;            /* 1: stage 1 opens the bind source as a detached tree (open_tree) before the
+                                 user namespace exists, so the container's root need not reach it (crun) */
+    int tree_fd;              /* set by stage 1 when open_tree: the tree stage 2 attaches (move_mount) */
+    const char *idmap_uid_map;/* idmap/ridmap: uid_map lines of the mount's idmapping, NULL: none */
+    const char *idmap_gid_map;
+    int idmap_recursive;      /* ridmap: the idmapping on every mount of the tree */
 };
 
 struct oci_device {

@@ -396,6 +396,7 @@ static void stage1(struct oci_plan *plan, int listen_fd)
     join_v1_cgroups(plan);
     cgroup2_fd = prepare_cgroup2(plan);
     oci_open_namespaces(plan, ns_fds);
+    oci_open_mount_trees(plan);
     oci_join_namespaces(plan, ns_fds, 1);
     if ((plan->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
         oci_die_errno(sync_fd, "unshare user namespace");

@@ -733,7 +733,7 @@ int main(int argc, char **argv)
         else if (bool_flag(arg, "systemd-cgroup")) continue;  /* the state knows its driver */
         else handover();  /* --debug (its lines are the Python layer's), --trace, --help, a flag unknown here */
     }
-    /* an unknown format or a log that cannot be opened: refused by the Python layer */
+    /* an unknown format or a log that cannot be opened: refused by the Python layer in runc's words */
     if (strcmp(log_format, "text") && strcmp(log_format, "json"))
         handover();
     g_log_json = !strcmp(log_format, "json");
@@ -759,8 +759,8 @@ int main(int argc, char **argv)
     if (i < argc && !strcmp(argv[i], "--"))
         i++;
     for (; i < argc; i++) {
-        if (n_args == 2)
-            handover();  /* usage errors are the Python layer's */
+        if (n_args == 2 || argv[i][0] == '-')
+            handover();  /* usage errors, and flags after the id (runc reorders them), are the Python layer's */
         args[n_args++] = argv[i];
     }
     if (n_args == 0 || (n_args == 2 && strcmp(cmd, "kill")))
