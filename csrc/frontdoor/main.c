@@ -516,7 +516,7 @@ static int cmd_start(const char *root, const char *id)
         free(state);
         return fail("the container's init is gone: %s", strerror(-rc));
     }
-    rc = oci_start_release(rc, c.dir_fd, state, reply, sizeof reply);
+    rc = oci_start_release(rc, c.dir_fd, state, (int) c.pid, reply, sizeof reply);
     free(state);
     if (rc < 0)
         return fail("start: %s", reply);
