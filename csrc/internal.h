@@ -73,14 +73,14 @@ void oci_die(int sync_fd, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 2, 3)))
 void oci_die_errno(int sync_fd, const char *fmt, ...);
 
-/* sync.c: text messages over the SOCK_SEQPACKET pair */
-int oci_sync_send(int fd, const char *msg);
+/* sync.c: "word" or "word payload" (payload NULL: none), one SOCK_SEQPACKET message */
+int oci_sync_send(int fd, enum oci_sync_word word, const char *payload);
 /* Send data with fd attached (SCM_RIGHTS). */
 int oci_send_fd_with(int sock, int fd, const char *data, size_t len);
 /* Receive one message; returns its length, -1 on error, 0 on EOF. */
 int oci_sync_recv(int fd, char *buf, int len);
-/* Wait for a message starting with `want`; dies on anything else. */
-void oci_sync_expect(int fd, const char *want, char *payload, int len);
+/* Wait for the message of `word` (its payload copied out); dies on anything else. */
+void oci_sync_expect(int fd, enum oci_sync_word word, char *payload, int len);
 
 /* namespaces.c */
 void oci_open_namespaces(const struct oci_plan *plan, int *fds);

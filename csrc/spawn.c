@@ -203,11 +203,11 @@ static void stage2(struct oci_plan *plan, int listen_fd)
                 oci_create_dev_links(rootfd);
         }
 
-        oci_sync_send(sync_fd, "hooks");
+        oci_sync_send(sync_fd, OCI_SYNC_HOOKS, NULL);
         /* two lines: the state for the seccomp listener ("creating", as runc sends it)
          * and the one for hooks ("created": the create operation is done by then, as
          * the runtime-spec's lifecycle and the OCI validation suite have it) */
-        oci_sync_expect(sync_fd, "state", state, sizeof state);
+        oci_sync_expect(sync_fd, OCI_SYNC_STATE, state, sizeof state);
         hook_state = strchr(state, '\n');
         if (!hook_state)
             oci_die(sync_fd, "init: no hook state from the runtime");
@@ -270,7 +270,7 @@ static void stage2(struct oci_plan *plan, int listen_fd)
     if (plan->exec_only)
         exec_program(plan, path, sync_fd); /* success: the runtime sees EOF */
 
-    oci_sync_send(sync_fd, "ready");
+    oci_sync_send(sync_fd, OCI_SYNC_READY, NULL);
     close(sync_fd);
     wait_for_start(plan, listen_fd, path);
 }
@@ -400,8 +400,8 @@ static void stage1(struct oci_plan *plan, int listen_fd)
     oci_join_namespaces(plan, ns_fds, 1);
     if ((plan->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
         oci_die_errno(sync_fd, "unshare user namespace");
-    oci_sync_send(sync_fd, "stage1");
-    oci_sync_expect(sync_fd, "go", NULL, 0);
+    oci_sync_send(sync_fd, OCI_SYNC_STAGE1, NULL);
+    oci_sync_expect(sync_fd, OCI_SYNC_GO, NULL, 0);
     /* inherited by stage 2 from its first instruction in the container's pid namespace:
      * while it is the runtime's binary, no container process may open its /proc/PID/exe
      * (CVE-2019-5736), fds, cwd or memory. Not earlier: the runtime (rootless: not
@@ -440,8 +440,8 @@ static void stage1(struct oci_plan *plan, int listen_fd)
         close(gate[0]);
         stage2(plan, listen_fd);
     }
-    snprintf(msg, sizeof msg, "pid %ld", pid);
-    oci_sync_send(sync_fd, msg);
+    snprintf(msg, sizeof msg, "%ld", pid);
+    oci_sync_send(sync_fd, OCI_SYNC_PID, msg);
     _exit(0);
 }
 

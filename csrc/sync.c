@@ -1,13 +1,22 @@
-/* The runtime <-> init protocol: short text messages on a SOCK_SEQPACKET pair.
- * Messages: "stage1", "go", "pid N", "hooks", "state {json}", "ready", "error MSG". */
+/* The runtime <-> init protocol (its steps: csrc/ociruntime.h, enum oci_sync_word). */
 #include "internal.h"
 #include <sys/socket.h>
+#include <sys/uio.h>
 
-int oci_sync_send(int fd, const char *msg)
+const char *const oci_sync_words[OCI_SYNC_WORDS] = {
+    [OCI_SYNC_STAGE1] = "stage1", [OCI_SYNC_GO] = "go", [OCI_SYNC_PID] = "pid", [OCI_SYNC_HOOKS] = "hooks",
+    [OCI_SYNC_STATE] = "state", [OCI_SYNC_READY] = "ready", [OCI_SYNC_ERROR] = "error",
+};
+
+int oci_sync_send(int fd, enum oci_sync_word word, const char *payload)
 {
+    /* one sendmsg: a SOCK_SEQPACKET message is "word" or "word payload", never split */
+    const char *w = oci_sync_words[word];
+    struct iovec iov[3] = { { (void *) w, strlen(w) }, { " ", 1 }, { (void *) payload, payload ? strlen(payload) : 0 } };
+    struct msghdr mh = { .msg_iov = iov, .msg_iovlen = payload ? 3 : 1 };
     ssize_t n;
     do
-        n = send(fd, msg, strlen(msg), MSG_NOSIGNAL);
+        n = sendmsg(fd, &mh, MSG_NOSIGNAL);
     while (n < 0 && errno == EINTR);
     return n < 0 ? -1 : 0;
 }
@@ -24,9 +33,10 @@ int oci_sync_recv(int fd, char *buf, int len)
     return (int) n;
 }
 
-void oci_sync_expect(int fd, const char *want, char *payload, int len)
+void oci_sync_expect(int fd, enum oci_sync_word word, char *payload, int len)
 {
     static char buf[1 << 17];
+    const char *want = oci_sync_words[word];
     size_t wl = strlen(want);
     int n = oci_sync_recv(fd, buf, sizeof buf);
     if (n <= 0)
@@ -43,12 +53,11 @@ __attribute__((noreturn)) static void vdie(int sync_fd, int with_errno, const ch
 {
     char msg[4096];
     int saved = errno;
-    int off = snprintf(msg, sizeof msg, "error ");
-    off += vsnprintf(msg + off, sizeof msg - off, fmt, ap);
+    int off = vsnprintf(msg, sizeof msg, fmt, ap);
     if (with_errno && off < (int) sizeof msg)
         snprintf(msg + off, sizeof msg - off, ": %s", strerror(saved));
     if (sync_fd >= 0)
-        oci_sync_send(sync_fd, msg);
+        oci_sync_send(sync_fd, OCI_SYNC_ERROR, msg);
     _exit(1);
 }
 

@@ -522,7 +522,8 @@ static int cmd_start(const char *root, const char *id)
         return fail("start: %s", reply);
     if (rc == 0)
         return 0;
-    if (strncmp(reply, "error ", 6))
+    size_t word = strlen(oci_sync_words[OCI_SYNC_ERROR]);
+    if (strncmp(reply, oci_sync_words[OCI_SYNC_ERROR], word) || reply[word] != ' ')
         return fail("%s", reply);
     /* spawn.py init_error: the exec stub has no strerror and ends with "errno N" */
     errno_at = strstr(reply, ": errno ");
@@ -532,10 +533,10 @@ static int cmd_start(const char *root, const char *id)
             errno_at = last;
         if (errno_at[8] && strspn(errno_at + 8, "0123456789") == strlen(errno_at + 8)) {
             *errno_at = 0;
-            return fail("%s: %s", reply + 6, strerror(atoi(errno_at + 8)));
+            return fail("%s: %s", reply + word + 1, strerror(atoi(errno_at + 8)));
         }
     }
-    return fail("%s", reply + 6);
+    return fail("%s", reply + word + 1);
 }
 
 /* SIGTERM, TERM, 15, RTMIN+3 (signals.py parse_signal); -1: not one this file knows

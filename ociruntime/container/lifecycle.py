@@ -221,7 +221,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         c.save(recovery="cgroup" not in c.state)
         if trace:
             trace("pid recorded")
-        spawn.expect("hooks")
+        from .._core import lib
+        spawn.expect(lib.OCI_SYNC_HOOKS)
         if trace:
             trace("mounts")
         net_record = _attach_network(c, config, ns, spawn.init_pid)
@@ -235,8 +236,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             from .hooks import run_hooks
             run_hooks("prestart", hooks, created)
             run_hooks("createRuntime", hooks, created)
-        spawn.send("state " + _state_json(c, "creating") + "\n" + created)
-        spawn.expect("ready")
+        spawn.send(lib.OCI_SYNC_STATE, _state_json(c, "creating") + "\n" + created)
+        spawn.expect(lib.OCI_SYNC_READY)
         if trace:
             trace("init ready")
         del c.state["creating"]
@@ -313,7 +314,7 @@ def _release_init(c, trace=None):
         raise SpawnError(f"start: {text}")
     if rc > 0:
         from .spawn import init_error
-        raise SpawnError(init_error(text) if text.startswith("error ") else text)
+        raise SpawnError(init_error(text))
 
 
 def start(root, container_id, *, warn=None, trace=None):
