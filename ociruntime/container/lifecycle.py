@@ -4,12 +4,11 @@ Python decides and records; the C core (ociruntime._core) does everything betwee
 clone() and execve(). The runtime <-> init protocol is in csrc/spawn.c."""
 import _signal as signal
 import os
-import sys
 import time
 
 from .. import SPEC_VERSION, jsonio
 from ..errors import ConfigError, InvalidArgument, NotFound, RuntimeFailure, SpawnError, StateDamaged, WrongState
-from .state import START_SOCKET, StateDir, process_exiting, process_start_time, write_pid_file
+from .state import StateDir, process_start_time, write_pid_file
 
 
 def _state_json(c, status):
@@ -28,29 +27,16 @@ def public_state(c):
 
 
 def _wait_exit(pid, timeout=None):
-    """Wait until a pid (not necessarily our child) exits; True if it did."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        import select
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        return bool(poller.poll(None if timeout is None else int(timeout * 1000)))
-    finally:
-        os.close(fd)
+    """Wait until a pid (not necessarily our child) exits; True if it did (csrc/container.c)."""
+    from .._core import lib
+    return bool(lib.oci_wait_exit(pid, -1 if timeout is None else int(timeout * 1000)))
 
 
 def _wait_dead_or_exiting(pid, timeout):
     """Wait until a SIGKILLed pid is gone or exiting (PF_EXITING: it runs no more user
-    code). A pid namespace's init stays exiting until every zombie of its namespace is
-    reaped, which may be up to a reaper outside the container (a detached exec's parent)."""
-    deadline = time.monotonic() + timeout
-    while not _wait_exit(pid, 0.02):
-        if process_exiting(pid) or time.monotonic() > deadline:
-            return process_exiting(pid)
-    return True
+    code); the front door's own C (csrc/container.c), so both paths agree."""
+    from .._core import lib
+    return bool(lib.oci_wait_dead_or_exiting(pid, int(timeout * 1000)))
 
 
 def wait_init(pid, timeout=None):
@@ -308,48 +294,24 @@ def _detach_network(c, record):
     network.detach(c.id, record)
 
 
-def _send_with_exec_stub(sock, data):
-    """data, with the sealed exec stub (csrc/spawn.c oci_exec_stub_memfd) riding on its
-    first bytes: made now, so the init holds no such fd while it waits for start."""
-    import _socket
-    from .._core import lib
-    stub = lib.oci_exec_stub_memfd()
-    if stub < 0:
-        sock.sendall(data)
-        return
-    try:
-        sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, stub.to_bytes(4, sys.byteorder))])
-    finally:
-        os.close(stub)
-    sock.sendall(data[sent:])
-
-
 def _release_init(c, trace=None):
-    """Connect to the waiting init's start socket (csrc/spawn.c wait_for_start) and hand
-    it the state for startContainer hooks, and the exec stub; it closes the connection
-    by exec'ing (its end is close-on-exec), or answers "error ..." first."""
-    import _socket
-    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    try:
-        # via the dir fd: a state dir path may exceed sun_path's 108 bytes
-        sock.connect(f"/proc/self/fd/{c.dir_fd}/{START_SOCKET}")
-    except OSError as e:
-        sock.close()
-        raise SpawnError(f"the container's init is gone: {e.strerror}") from None
-    try:
-        if trace:
-            trace("connected")
-        os.unlink(START_SOCKET, dir_fd=c.dir_fd)
-        _send_with_exec_stub(sock, _state_json(c, "created").encode())
-        sock.shutdown(_socket.SHUT_WR)
-        reply = b""
-        while chunk := sock.recv(4096):
-            reply += chunk
-    finally:
-        sock.close()
-    if reply:
+    """Release the waiting init (csrc/spawn.c wait_for_start) through the front door's
+    own C (csrc/container.c oci_start_connect/oci_start_release): the state for
+    startContainer hooks and the sealed exec stub go to it; it closes the connection by
+    exec'ing, or answers first."""
+    from .._core import ffi, lib
+    sock = lib.oci_start_connect(c.dir_fd)
+    if sock < 0:
+        raise SpawnError(f"the container's init is gone: {os.strerror(-sock)}")
+    if trace:
+        trace("connected")
+    reply = ffi.new("char[]", lib.OCI_REPLY_LEN)
+    rc = lib.oci_start_release(sock, c.dir_fd, _state_json(c, "created").encode(), reply, lib.OCI_REPLY_LEN)
+    text = ffi.string(reply).decode(errors="replace")
+    if rc < 0:
+        raise SpawnError(f"start: {text}")
+    if rc > 0:
         from .spawn import init_error
-        text = reply.decode(errors="replace")
         raise SpawnError(init_error(text) if text.startswith("error ") else text)
 
 

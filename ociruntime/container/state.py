@@ -1,10 +1,14 @@
 """Container state on disk: one directory per container under --root, a per-container
 flock, and the status always read from the kernel.
 
-The state directory, <root>/<id>/ (this is the one description of its layout; the C
-front door reads the same files):
+The state directory, <root>/<id>/ (this is the one description of its layout, a
+contract between `create`, which writes it, the Python layer and the C front door,
+csrc/frontdoor/main.c, the `ociruntime` command, which serves `state`, `start`, `kill`
+and `delete` from it without Python). Mode 0711; the id as check_id() allows, at most
+255 bytes; never a symlink (refused); a deleted directory (st_nlink 0) is gone.
 
-  state.json      THE record of the container: one JSON object, always replaced whole
+  state.json      THE record of the container: one JSON object of at most STATE_MAX
+                  bytes, always replaced whole
                   (written to state.json.tmp, then renamed over it), so a reader or a
                   runtime killed at any instant sees the old record or the new one.
                   Fields, and the step of `create` (lifecycle.create) that writes them:
@@ -58,26 +62,37 @@ record has `creating` (or no pid: older records); else "stopped" when the record
 is gone, a zombie, or another process (start time differs); "created" while
 start.sock exists (races: a `start` killed between its connect and its unlink leaves a
 running container that says "created"); "paused" when the cgroup is frozen; else
-"running"."""
+"running" (csrc/container.c oci_container_status, for both paths).
+
+The front door hands the call to the Python layer, before changing anything, for
+every state.json key it does not know, a value of another shape (a systemd cgroup,
+say), "creating", poststart hooks (`start`), poststop hooks or a network (`delete`):
+a new field here must be added to its list (read_state) only once it serves it.
+ROOT/networks/ holds bridge networking's records (not a container)."""
 
 import errno
 import fcntl
 import os
 
 from .. import jsonio
-from ..cgroups import is_frozen_from_state
+from ..cgroups import freezer_file_from_state
 from ..errors import AlreadyExists, InvalidArgument, NotFound, RuntimeFailure, StateDamaged
 
 STATE_FILE = "state.json"
 RECOVERY_FILE = "recovery.json"
 RECOVERY_FIELDS = ("cgroup", "network", "pid", "init_start_time")
 START_SOCKET = "start.sock"
+STATE_MAX = 16 << 20  # bytes; csrc/frontdoor/main.c STATE_MAX
+MAX_ID_BYTES = 255    # a file name
+_STATUS_NAMES = {1: "stopped", 2: "created", 3: "paused", 4: "running"}  # OCI_STATUS_* (csrc/ociruntime.h)
 _ID_PUNCTUATION = frozenset("_+-.")
 
 
 def check_id(container_id):
     if not container_id:
         raise InvalidArgument("container id cannot be empty")
+    if len(container_id.encode(errors="surrogateescape")) > MAX_ID_BYTES:
+        raise InvalidArgument(f"container id is longer than {MAX_ID_BYTES} bytes")
     valid = all(ch.isalnum() or ch in _ID_PUNCTUATION for ch in container_id) and container_id.isascii()
     if not valid or container_id in (".", ".."):
         raise InvalidArgument(f"invalid container id format: {container_id}")
@@ -85,26 +100,11 @@ def check_id(container_id):
 
 def process_start_time(pid):
     """(state letter, start time in clock ticks) of a pid, or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError):
+    from .._core import ffi, lib
+    letter, start = ffi.new("char *"), ffi.new("unsigned long long *")
+    if lib.oci_proc_start(pid, letter, start) < 0:
         return None
-    fields = data[data.rindex(b")") + 2:].split()
-    return fields[0].decode(), int(fields[19])
-
-
-_PF_EXITING = 0x4  # include/linux/sched.h
-
-
-def process_exiting(pid):
-    """Whether pid is gone or in the kernel's exit path (its PF_EXITING flag)."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return True
-    return bool(int(data[data.rindex(b")") + 2:].split()[6]) & _PF_EXITING)
+    return letter[0].decode(), start[0]
 
 
 class StateDir:
@@ -191,12 +191,15 @@ class StateDir:
         whole: a state.json (it has the config)."""
         try:
             with open(name, "rb", opener=self._opener) as f:
-                record = jsonio.loads(f.read())
+                data = f.read(STATE_MAX + 1)
+            if len(data) > STATE_MAX:
+                raise StateDamaged(self.id, f"too large (over {STATE_MAX} bytes)")
+            record = jsonio.loads(data)
         except FileNotFoundError:
             raise StateDamaged(self.id, f"missing (no {name})") from None
         except OSError as e:
             raise StateDamaged(self.id, f"unreadable: {e.strerror}") from None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise StateDamaged(self.id, "corrupt") from None
         if not isinstance(record, dict) or (whole and not isinstance(record.get("config"), dict)):
             raise StateDamaged(self.id, "corrupt")
@@ -204,9 +207,13 @@ class StateDir:
 
     def _open(self):
         try:
-            self.dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except (FileNotFoundError, NotADirectoryError):
-            raise FileNotFoundError(self.dir) from None
+            self.dir_fd = os.open(self.dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError as e:
+            if e.errno in (errno.ELOOP, errno.ENOTDIR) and os.path.islink(self.dir):
+                raise StateDamaged(self.id, "not a directory (a symlink)") from None
+            if e.errno in (errno.ENOENT, errno.ENOTDIR):
+                raise FileNotFoundError(self.dir) from None
+            raise StateDamaged(self.id, f"unreachable: {e.strerror}") from None
 
     def _open_locked(self):
         self._open()
@@ -243,28 +250,25 @@ class StateDir:
         self._replace(STATE_FILE, self.state)
 
     def init_alive(self):
+        """The recorded init is still that process (pid and start time), whatever the status:
+        `delete` kills the init of a create that was itself killed ("creating") too."""
         pid = self.state.get("pid", 0)
         info = process_start_time(pid) if pid else None
         return info is not None and info[0] not in ("Z", "X") and info[1] == self.state.get("init_start_time")
 
-    def created(self):
-        """Not yet started: the init still waits on its start socket."""
-        try:
-            os.stat(START_SOCKET, dir_fd=self.dir_fd)
-            return True
-        except FileNotFoundError:
-            return False
-
     def status(self):
-        if not self.state.get("pid") or self.state.get("creating"):
+        """The front door's rule (csrc/container.c oci_container_status), from the same C."""
+        s = self.state
+        if not s.get("pid") or s.get("creating"):
             return "creating"
-        if not self.init_alive():
+        start_time = s.get("init_start_time")
+        if not isinstance(start_time, int) or start_time < 0:
             return "stopped"
-        if self.created():
-            return "created"
-        if self.state.get("cgroup") and is_frozen_from_state(self.state["cgroup"]):
-            return "paused"
-        return "running"
+        from .._core import ffi, lib
+        freezer = freezer_file_from_state(s["cgroup"]) if s.get("cgroup") else None
+        return _STATUS_NAMES[lib.oci_container_status(self.dir_fd, s["pid"], start_time,
+                                                      freezer[0].encode() if freezer else ffi.NULL,
+                                                      freezer[1].encode() if freezer else ffi.NULL)]
 
     def cgroup(self):
         if not self.state.get("cgroup"):

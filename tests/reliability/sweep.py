@@ -22,6 +22,15 @@ KILL_AT = "OCIRUNTIME_KILL_AT"
 PF_EXITING = 0x4
 
 
+_NOT_OURS = set()
+
+
+def ignore_present_children():
+    """The session's children before a sweep starts (engine daemons a fixture started,
+    orphaned to the subreaper) are no killed runtime's leftovers, and never to be killed."""
+    _NOT_OURS.update(live_children(exiting_too=True))
+
+
 def live_children(exiting_too=False):
     """Our children still running user code: the test process is the session's
     subreaper, so processes a killed runtime orphaned come back to it. exiting_too: and
@@ -34,7 +43,8 @@ def live_children(exiting_too=False):
         except OSError:
             continue
         exiting = int(fields[6]) & PF_EXITING
-        if int(fields[1]) == me and fields[0] not in ("Z", "X") and (exiting_too or not exiting):
+        if int(fields[1]) == me and fields[0] not in ("Z", "X") and (exiting_too or not exiting) \
+                and int(entry) not in _NOT_OURS:
             found.append(int(entry))
     return found
 
@@ -78,6 +88,7 @@ class Sweep:
         self.points = 0
         self.failures = []
         self.outcomes = []  # (kill point, the command's exit status: -9 when killed)
+        ignore_present_children()
 
     def _popen(self, env):
         return subprocess.Popen(self.runtime.cmd + ["--root", self.runtime.root, "--trace", self.trace, *self.args],

@@ -11,7 +11,7 @@ import pytest
 
 from support import cgroup_path, detached, new_id, own_cgroup_dirs, proc_state, reap_orphans
 
-from .sweep import KILL_AT, live_children, wait_exited
+from .sweep import KILL_AT, ignore_present_children, live_children, wait_exited
 
 V2 = pytest.mark.cgroupv2  # also in the pure cgroup v2 VM (tests/vm/run_v2.sh); ~25 s a test there
 
@@ -105,6 +105,7 @@ def test_a_killed_create_says_creating_until_deleted(runtime, bundle, remove_tes
     `kill` and `start` refuse, and a plain `delete` frees it as runc deletes a created one."""
     bundle.set_args("sleep", "1000")
     cid = new_id("d")
+    ignore_present_children()
     env = dict(os.environ, **{KILL_AT: "pid recorded"})
     import subprocess
     rc = subprocess.run(runtime.cmd + ["--root", runtime.root, "--trace", os.devnull, "create", "--bundle",
