@@ -82,6 +82,11 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
             console = None
         pid = spawn.release_stage1()
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
+        if msg == "seccomp-state":
+            # its seccomp listener gets this pid and the container's state, as runc's
+            from .lifecycle import _state_json
+            spawn.send(f"state {pid} {_state_json(c, status)}")
+            msg = spawn.recv()
         if msg:
             raise SpawnError(f"exec: unexpected message from the process: {msg[:60]!r}")
         master = None
