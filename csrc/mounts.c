@@ -97,10 +97,32 @@ static int is_kernel_fs(const struct oci_mount *m)
     return m->type && (strcmp(m->type, "proc") == 0 || strcmp(m->type, "sysfs") == 0);
 }
 
+/* A tmpfs takes the mode of the directory it covers, as runc does: "mode=" of that
+ * directory put first, so a mode= of the config's own (later in the string) wins.
+ * Not there yet: the data as is (tmpfs's default 1777). */
+static const char *tmpfs_data(const struct oci_plan *plan, int rootfd, const struct oci_mount *m,
+                              char *buf, size_t len)
+{
+    struct stat st;
+    int fd = oci_open_in_root(rootfd, m->destination, O_PATH);
+    if (fd < 0)
+        return m->data;
+    if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        close(fd);
+        return m->data;
+    }
+    close(fd);
+    if ((size_t) snprintf(buf, len, "mode=%04o%s%s", st.st_mode & 07777, m->data ? "," : "",
+                          m->data ? m->data : "") >= len)
+        oci_die(plan->sync_fd, "mount %s: tmpfs options too long", m->destination);
+    return buf;
+}
+
 static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
 {
-    char target[64];
+    char target[64], tmpfs_buf[4096];
     int fd, is_bind = (m->flags & MS_BIND) != 0;
+    const char *data = m->data;
     struct stat st;
 
     if (m->type && strcmp(m->type, "symlink") == 0) {
@@ -118,6 +140,8 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
 
     if (is_bind && stat(m->source, &st) < 0)
         oci_die_errno(plan->sync_fd, "mount %s: bind source %s", m->destination, m->source);
+    if (!is_bind && strcmp(m->type, "tmpfs") == 0)
+        data = tmpfs_data(plan, rootfd, m, tmpfs_buf, sizeof tmpfs_buf);
     if (!is_bind && is_kernel_fs(m))
         fd = kernel_fs_target(plan, rootfd, m);
     else
@@ -138,7 +162,7 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
         }
     } else {
         const char *src = m->source ? m->source : m->type;
-        if (mount(src, target, m->type, m->flags, m->data) < 0) {
+        if (mount(src, target, m->type, m->flags, data) < 0) {
             /* sysfs needs a network namespace of our own: fall back to a bind as runc does */
             if (!(errno == EPERM && strcmp(m->type, "sysfs") == 0) ||
                 mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)

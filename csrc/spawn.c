@@ -116,15 +116,17 @@ static void exec_via_stub(struct oci_plan *plan, const char *path, int report_fd
     fcntl(report_fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Everything before the program: stdio and fds. Never returns. */
+/* Everything before the program: stdio and fds. Never returns. Of fds 3..3+N-1
+ * (--preserve-fds, LISTEN_FDS) only those the caller passed survive: they came
+ * through the runtime's own execve, so they are not close-on-exec; the runtime's
+ * own fds (all opened close-on-exec) that landed in a gap of that range are not
+ * passed, and a gap stays a gap (as crun). */
 static void exec_program(struct oci_plan *plan, const char *path, int report_fd)
 {
     unsigned int first_closed = 3 + (unsigned int) plan->preserve_fds;
     if (syscall(SYS_close_range, first_closed, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
         for (int fd = first_closed; fd < 65536; fd++)
             fcntl(fd, F_SETFD, FD_CLOEXEC);
-    for (int fd = 3; fd < (int) first_closed; fd++)
-        fcntl(fd, F_SETFD, 0);
     if (plan->exec_stub_fd >= 0)
         exec_via_stub(plan, path, report_fd);
     execve(path, plan->argv, plan->envp);
@@ -132,11 +134,12 @@ static void exec_program(struct oci_plan *plan, const char *path, int report_fd)
 }
 
 /* A cwd reached through a leaked fd ("/proc/self/fd/N/..", CVE-2024-21626) lies
- * outside the container's root: getcwd() then fails with ENOENT ("(unreachable)"). */
+ * outside the container's root: getcwd() then fails with ENOENT ("(unreachable)").
+ * Only ENOENT: after a user switch a seccomp filter may already refuse getcwd. */
 static void check_cwd_in_root(int sync_fd, const char *cwd)
 {
     char buf[4096];
-    if (!getcwd(buf, sizeof buf) && errno != ERANGE)
+    if (!getcwd(buf, sizeof buf) && errno == ENOENT)
         oci_die(sync_fd, "cwd (\"%s\") is outside the container's root: possible container breakout", cwd ? cwd : "");
 }
 
@@ -201,7 +204,7 @@ static void wait_for_start(struct oci_plan *plan, int listen_fd, const char *pat
 static void stage2(struct oci_plan *plan, int listen_fd)
 {
     static char state[1 << 16];
-    char exe[4096];
+    char exe[4096], *hook_state;
     const char *path;
     int sync_fd = plan->sync_fd;
     int rootfd = -1, in_cwd;
@@ -242,9 +245,16 @@ static void stage2(struct oci_plan *plan, int listen_fd)
         }
 
         oci_sync_send(sync_fd, "hooks");
+        /* two lines: the state for the seccomp listener ("creating", as runc sends it)
+         * and the one for hooks ("created": the create operation is done by then, as
+         * the runtime-spec's lifecycle and the OCI validation suite have it) */
         oci_sync_expect(sync_fd, "state", state, sizeof state);
+        hook_state = strchr(state, '\n');
+        if (!hook_state)
+            oci_die(sync_fd, "init: no hook state from the runtime");
+        *hook_state++ = '\0';
         oci_run_hooks(sync_fd, "createContainer", plan->create_container_hooks, plan->n_create_container_hooks,
-                      plan->envp, state);
+                      plan->envp, hook_state);
 
         oci_set_uts(plan);
         if (plan->host_mount_ns) {
@@ -268,18 +278,24 @@ static void stage2(struct oci_plan *plan, int listen_fd)
 
     oci_apply_process_attrs(plan);
     oci_setup_terminal(plan);
+    /* as runc: into cwd while still root (a 0700 directory the user may not enter works),
+     * and as the user when root could not (a root-squashed NFS export). Checked before
+     * the container's seccomp filter is loaded: the check must not depend on what the
+     * profile allows (one may block getcwd). */
+    in_cwd = plan->cwd && chdir(plan->cwd) == 0;
+    if (in_cwd)
+        check_cwd_in_root(sync_fd, plan->cwd);
     if (plan->seccomp && !plan->no_new_privileges)
         install_seccomp(plan, sync_fd, state);
     oci_drop_bounding(plan);
     oci_default_home(plan);
-    /* as runc: into cwd while still root (a 0700 directory the user may not enter works),
-     * and as the user when root could not (a root-squashed NFS export) */
-    in_cwd = plan->cwd && chdir(plan->cwd) == 0;
     oci_switch_user(plan);
     oci_apply_caps(plan);
-    if (plan->cwd && !in_cwd && chdir(plan->cwd) < 0)
-        oci_die_errno(sync_fd, "chdir to cwd (\"%s\") set in config.json", plan->cwd);
-    check_cwd_in_root(sync_fd, plan->cwd);
+    if (plan->cwd && !in_cwd) {
+        if (chdir(plan->cwd) < 0)
+            oci_die_errno(sync_fd, "chdir to cwd (\"%s\") set in config.json", plan->cwd);
+        check_cwd_in_root(sync_fd, plan->cwd);
+    }
     path = oci_find_executable(plan, exe, sizeof exe);
     if (!path && strchr(plan->argv[0], '/'))
         oci_die_errno(sync_fd, "exec: \"%s\"", plan->argv[0]);
@@ -314,13 +330,22 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* Close every inherited fd but stdio, the preserved ones and our own: the runtime's
- * fds (its state dir lock among them) must not live on in the container's init. */
+ * fds (its state dir lock among them) must not live on in the container's init. In
+ * the preserved range the caller's fds are the ones not close-on-exec (they came
+ * through the runtime's execve); a runtime fd that filled a gap there goes too. */
 static void close_inherited_fds(const struct oci_plan *plan, int listen_fd)
 {
     int keep[5] = { plan->sync_fd, listen_fd, plan->console_fd, plan->seccomp ? plan->seccomp->listener_fd : -1,
                     plan->exec_stub_fd };
     unsigned int from = 3 + (unsigned int) plan->preserve_fds;
     qsort(keep, 5, sizeof keep[0], cmp_int);
+    for (int fd = 3; fd < (int) from; fd++) {
+        int fd_flags = fcntl(fd, F_GETFD), kept = 0;
+        for (int i = 0; i < 5; i++)
+            kept |= keep[i] == fd;
+        if (fd_flags >= 0 && (fd_flags & FD_CLOEXEC) && !kept)
+            close(fd);
+    }
     for (int i = 0; i < 5; i++) {
         if (keep[i] < (int) from)
             continue;

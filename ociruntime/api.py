@@ -49,11 +49,14 @@ class Runtime:
     ociruntime.errors.NotFound: container nope does not exist
     """
 
-    def __init__(self, root: str = DEFAULT_ROOT, *, warn: "Warn | None" = None) -> None:
+    def __init__(self, root: str = DEFAULT_ROOT, *, warn: "Warn | None" = None, systemd_cgroup: bool = False) -> None:
         """warn(message) receives the warnings of a call that still succeeds (a poststart
-        or poststop hook that failed, a config field that is not applied); default: ignored."""
+        or poststop hook that failed, a config field that is not applied); default: ignored.
+        systemd_cgroup (runc's --systemd-cgroup): containers created here get a systemd unit,
+        linux.cgroupsPath being "slice:prefix:name"; later calls find the driver in the state."""
         self.root = root
         self.warn = warn
+        self.systemd_cgroup = systemd_cgroup
 
     def __repr__(self) -> str:
         return f"Runtime(root={self.root!r})"
@@ -64,11 +67,12 @@ class Runtime:
         """Create a container from an OCI bundle (a directory with config.json): its
         init waits for start(). On failure nothing is left (process, cgroup, network,
         state) and the error says why: ConfigError (with the field), AlreadyExists,
-        CgroupError, SpawnError, HookError."""
+        CgroupError, SpawnError, HookError. preserve_fds=N: of fds 3..3+N-1 the
+        inheritable ones (os.set_inheritable) reach the container, as a caller's do."""
         from .container import lifecycle
         lifecycle.create(self.root, container_id, bundle, pid_file=pid_file, console_socket=console_socket,
                          console=_console, no_pivot=no_pivot, preserve_fds=preserve_fds, warn=self.warn,
-                         trace=trace).close()
+                         trace=trace, systemd_cgroup=self.systemd_cgroup).close()
         return Container(self, container_id)
 
     def get(self, container_id: str) -> "Container":
@@ -239,7 +243,7 @@ class Container:
 def run(bundle: str, container_id: "str | None" = None, *, root: str = DEFAULT_ROOT, detach: bool = False,
         keep: bool = False, pid_file: "str | None" = None, console_socket: "str | None" = None,
         no_pivot: bool = False, preserve_fds: int = 0, forward_signals: bool = False,
-        warn: "Warn | None" = None, trace: "Trace | None" = None) -> int:
+        warn: "Warn | None" = None, trace: "Trace | None" = None, systemd_cgroup: bool = False) -> int:
     """Create and start a container from `bundle`, then (unless detach) wait for it
     and delete it (unless keep); returns its exit code (128+N when killed by signal N;
     0 when detached). A config that asks for a terminal without a console_socket gets
@@ -252,7 +256,7 @@ def run(bundle: str, container_id: "str | None" = None, *, root: str = DEFAULT_R
     from .container.signals import exit_code, forward_signals as forward
     if container_id is None:
         container_id = f"run-{os.getpid()}-{os.urandom(4).hex()}"
-    rt = Runtime(root, warn=warn)
+    rt = Runtime(root, warn=warn, systemd_cgroup=systemd_cgroup)
     pair = None
     if not detach and not console_socket:
         pair = console_pair()

@@ -1,10 +1,13 @@
-"""cgroups: one manager interface, a v2 (unified) and a v1 (legacy/hybrid) driver behind it.
+"""cgroups: one manager interface, a v2 (unified) and a v1 (legacy/hybrid) driver behind it, and
+a systemd driver (--systemd-cgroup: transient units on a pure v2 host; cgroups/systemd/).
 
 Contract used by the lifecycle (ociruntime/container/lifecycle.py):
 
     mgr = open_manager(cgroups_path, container_id)   # host mode detected once per call
     mgr.create(resources)      # mkdir + write linux.resources; CgroupError naming the field
                                # on error (CgroupError when the kernel refused), nothing left behind
+    mgr.enter(pid)             # stage 1's pid, before it clones the init (systemd: the scope
+                               # starts with it; cgroupfs drivers: nothing, the stages join)
     mgr.placement()            # (v1 tasks files, cgroup2 dir): the C stages join them by themselves
     mgr.freeze() / mgr.thaw() / mgr.is_frozen()
     mgr.pids() -> list[int]    # the whole cgroup tree
@@ -15,7 +18,7 @@ Contract used by the lifecycle (ociruntime/container/lifecycle.py):
     mgr.destroy()              # idempotent; rmdir leaf-first, retrying while dying tasks leave
     mgr.container_mounts(mount, cgroupns) -> list[dict]   # expand a "cgroup" mount
     mgr.to_state() -> dict ; open_manager_from_state(d)   # persisted in state.json
-    mgr.version                # 1 or 2
+    mgr.version                # 1 or 2 (systemd: 2)
 
 Refinements:
 - cgroupsPath as runc's cgroupfs driver: absolute = from each hierarchy's root; relative = from this
@@ -52,15 +55,23 @@ def resources_for_spec(linux):
     return with_runc_rules(linux)
 
 
-def open_manager(cgroups_path, container_id):
-    """The manager for a container, the driver chosen from this host's cgroup mounts."""
+def open_manager(cgroups_path, container_id, *, systemd=False, annotations=None):
+    """The manager for a container: with `systemd` (--systemd-cgroup) a systemd unit (the
+    annotations may set unit properties), else the driver chosen from this host's cgroup mounts."""
     from .hostinfo import UNIFIED, read_host_layout
     layout = read_host_layout()
+    if systemd:
+        from .systemd.manager import SystemdManager
+        return SystemdManager.open(layout, cgroups_path, container_id, annotations)
     return _driver(2 if layout.mode == UNIFIED else 1).open(layout, cgroups_path, container_id)
 
 
 def open_manager_from_state(state):
-    """Reopen a manager from to_state()'s dict without looking at the host again."""
+    """Reopen a manager from to_state()'s dict without looking at the host again: the driver
+    it was made with, so later calls need no --systemd-cgroup."""
+    if state.get("driver") == "systemd":
+        from .systemd.manager import SystemdManager
+        return SystemdManager.from_state(state)
     return _driver(state["version"]).from_state(state)
 
 

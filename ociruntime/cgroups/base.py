@@ -37,6 +37,10 @@ class Manager:
     def create(self, resources):
         raise NotImplementedError
 
+    def enter(self, pid):
+        """Called with stage 1's pid before it clones the init. The cgroupfs drivers' directories
+        exist by then and the stages join them by themselves (placement): nothing to do."""
+
     def freeze(self):
         raise NotImplementedError
 

@@ -15,7 +15,7 @@ GLOBAL_FLAGS = [
     Flag("log", "log", True, None, help="log file (default: stderr only)"),
     Flag("log-format", "log_format", True, "text", help="text or json"),
     Flag("debug", "debug", help="debug logging"),
-    Flag("systemd-cgroup", "systemd_cgroup", help="use systemd cgroups (not supported)"),
+    Flag("systemd-cgroup", "systemd_cgroup", help="cgroups as systemd units (cgroupsPath slice:prefix:name)"),
     Flag("rootless", "rootless", True, "auto", help="ignored: rootless mode is detected"),
     Flag("criu", "criu", True, "criu", help="ignored: checkpoint/restore is not supported"),
     Flag("trace", "trace", True, os.environ.get("OCIRUNTIME_TRACE"), help="write per-phase timings (JSON) to this file"),
@@ -67,7 +67,7 @@ def cmd_run(rt, o, args, log, trace):
     from ..api import run
     return run(o["bundle"], args[0], root=rt.root, detach=o["detach"], keep=o["keep"], pid_file=o["pid_file"],
                console_socket=o["console_socket"], no_pivot=o["no_pivot"], preserve_fds=o["preserve_fds"],
-               forward_signals=True, warn=rt.warn, trace=trace)
+               forward_signals=True, warn=rt.warn, trace=trace, systemd_cgroup=rt.systemd_cgroup)
 
 
 def cmd_state(rt, o, args, log, trace):
@@ -284,8 +284,6 @@ def main(argv=None):
         if g["help"] or not rest:
             sys.stdout.write(_usage())
             return 0 if g["help"] else 1
-        if g["systemd_cgroup"]:
-            raise RuntimeFailure("--systemd-cgroup is not supported: ociruntime manages cgroups through cgroupfs")
         return _dispatch(g, rest[0], rest[1:], log)
     except RuntimeFailure as e:
         log.error(str(e))
@@ -322,8 +320,8 @@ def _dispatch(g, name, cmd_args, log):
         trace = DebugTrace(log, f"{name} {args[0] if args else ''}".rstrip(), trace)
     from ..api import Runtime
     try:
-        code = cmd.handler(Runtime(g["root"], warn=log.warning), o, args if name != "network" else cmd_args, log,
-                           trace)
+        rt = Runtime(g["root"], warn=log.warning, systemd_cgroup=g["systemd_cgroup"])
+        code = cmd.handler(rt, o, args if name != "network" else cmd_args, log, trace)
         log.debug(f"{name}: exit status {code or 0}")
         return code
     finally:

@@ -8,7 +8,7 @@ import sys
 import time
 
 from .. import SPEC_VERSION, jsonio
-from ..errors import ConfigError, NotFound, RuntimeFailure, SpawnError, WrongState
+from ..errors import ConfigError, InvalidArgument, NotFound, RuntimeFailure, SpawnError, WrongState
 from .state import START_SOCKET, StateDir, process_start_time, write_pid_file
 
 
@@ -93,12 +93,12 @@ def _require_fields(config):
             raise ConfigError(field, "required to create a container")
 
 
-def _setup_cgroup(c, config):
+def _setup_cgroup(c, config, systemd):
     """The container's cgroup; None for a rootless container that may not make one
     (as runc: fine unless linux.resources asks for limits, which then fail)."""
     from ..cgroups import open_manager, resources_for_spec
     lin = config.get("linux", {})
-    mgr = open_manager(lin.get("cgroupsPath"), c.id)
+    mgr = open_manager(lin.get("cgroupsPath"), c.id, systemd=systemd, annotations=config.get("annotations"))
     try:
         mgr.create(resources_for_spec(lin))
     except RuntimeFailure:
@@ -119,8 +119,19 @@ def _cgroup_mounts(mgr, ns):
     return expand
 
 
+def _listen_fds():
+    """The fds a socket-activated runtime got (sd_listen_fds(3): LISTEN_FDS from fd 3):
+    they go on to the container, after the --preserve-fds ones are counted in."""
+    value = os.environ.get("LISTEN_FDS", "")
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise InvalidArgument(f"invalid LISTEN_FDS in the environment: {value!r}")
+    return int(value)
+
+
 def create(root, container_id, bundle, *, pid_file=None, console_socket=None, console=None, no_pivot=False,
-           preserve_fds=0, warn=None, trace=None):
+           preserve_fds=0, warn=None, trace=None, systemd_cgroup=False):
     """`create`: the init waits on its start socket when this returns.
     On any failure nothing is left: no process, cgroup, network or state dir."""
     from ..spec.config import load_config
@@ -149,7 +160,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     if skipped and warn:
         warn(f"config.json: {', '.join(skipped)}: not set up: without a mount namespace of its own "
              "the container shares the host's mount table, which is never changed")
-    preserve_fds += int(os.environ.get("LISTEN_FDS", "0") or 0)
+    listen_fds = _listen_fds()
+    preserve_fds += listen_fds
 
     c = StateDir.make(root, container_id)
     spawn = mgr = None
@@ -158,13 +170,13 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         c.state = {"id": container_id, "bundle": bundle, "rootfs": os.path.join(bundle, config["root"]["path"]),
                    "created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
                    "annotations": config.get("annotations", {}), "config": config}
-        mgr = _setup_cgroup(c, config)
+        mgr = _setup_cgroup(c, config, systemd_cgroup)
         if trace:
             trace("cgroup")
         console = connect_console_socket(console_socket) if console_socket else console
         plan = build_create_plan(
             config, bundle, state_dir_fd=c.dir_fd, console_fd=console.fileno() if console else -1,
-            preserve_fds=preserve_fds, no_pivot=no_pivot,
+            preserve_fds=preserve_fds, listen_fds=listen_fds, no_pivot=no_pivot,
             cgroup_mounts=_cgroup_mounts(mgr, ns))
         set_cgroup_placement(plan, mgr)
         for warning in plan.warnings if warn else ():
@@ -176,7 +188,15 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             console.close()
             console = None
         userns = "user" in ns and ns["user"] is None
-        spawn.release_stage1((lambda pid: _write_id_maps(pid, config)) if userns else None, trace)
+
+        def before_go(stage1_pid):
+            if mgr:
+                mgr.enter(stage1_pid)
+                if trace:
+                    trace("cgroup enter")
+            if userns:
+                _write_id_maps(stage1_pid, config)
+        spawn.release_stage1(before_go, trace)
         if trace:
             trace("clone")
         c.state["pid"] = spawn.init_pid
@@ -193,12 +213,14 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         hooks = config.get("hooks", {})
         c.state["creating"] = True
         c.save()  # for `state` while the hooks run (they may ask it)
-        creating = _state_json(c, "creating")
+        # the hooks get "created" (the spec's lifecycle: create is done after step 2, and
+        # the OCI validation suite checks prestart's); the seccomp listener "creating" as from runc
+        created = _state_json(c, "created")
         if hooks.get("prestart") or hooks.get("createRuntime"):
             from .hooks import run_hooks
-            run_hooks("prestart", hooks, creating)
-            run_hooks("createRuntime", hooks, creating)
-        spawn.send("state " + creating)
+            run_hooks("prestart", hooks, created)
+            run_hooks("createRuntime", hooks, created)
+        spawn.send("state " + _state_json(c, "creating") + "\n" + created)
         spawn.expect("ready")
         if trace:
             trace("init ready")

@@ -46,12 +46,14 @@ class StateDir:
     def make(cls, root, container_id):
         """Create the state dir: exactly one of two concurrent creates wins."""
         check_id(container_id)
-        os.makedirs(root, mode=0o711, exist_ok=True)
         c = cls(root, container_id)
         try:
+            os.makedirs(root, mode=0o711, exist_ok=True)
             os.mkdir(c.dir, 0o711)
         except FileExistsError:
             raise AlreadyExists(container_id) from None
+        except OSError as e:
+            raise RuntimeFailure(f"cannot create the state directory {c.dir}: {e.strerror}") from None
         c._open_locked()
         return c
 
@@ -99,10 +101,19 @@ class StateDir:
         return os.open(name, flags | os.O_CLOEXEC, 0o600, dir_fd=self.dir_fd)
 
     def save(self):
+        """Write state.json atomically; a failure (a full disk under --root) names the
+        file, and the half-written temporary is removed."""
         tmp = STATE_FILE + ".tmp"
-        with open(tmp, "w", opener=self._opener) as f:
-            f.write(jsonio.dumps(self.state))
-        os.rename(tmp, STATE_FILE, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+        try:
+            with open(tmp, "w", opener=self._opener) as f:
+                f.write(jsonio.dumps(self.state))
+            os.rename(tmp, STATE_FILE, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+        except OSError as e:
+            try:
+                os.unlink(tmp, dir_fd=self.dir_fd)
+            except OSError:
+                pass
+            raise RuntimeFailure(f"cannot write {os.path.join(self.dir, STATE_FILE)}: {e.strerror}") from None
 
     def init_alive(self):
         pid = self.state.get("pid", 0)

@@ -12,7 +12,7 @@ def features():
         "linux": {
             "namespaces": sorted(linux.NAMESPACES),
             "capabilities": list(linux.CAPABILITIES),
-            "cgroup": {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": False},
+            "cgroup": {"v1": True, "v2": True, "systemd": True, "systemdUser": False, "rdma": False},
             "seccomp": seccomp.features(),
             "apparmor": {"enabled": False},
             "selinux": {"enabled": False},

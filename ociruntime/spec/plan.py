@@ -291,11 +291,21 @@ def unique_env(env):
     return list(values.values())
 
 
+def _refuse_nul(items, field):
+    """A NUL byte would end the C string early: the kernel would get a shorter argument
+    or variable than the config says (runc refuses it in env, Go's exec in args)."""
+    for i, item in enumerate(items):
+        if "\0" in item:
+            raise ConfigError(f"{field}[{i}]", f"must not contain a NUL byte: {item!r}")
+
+
 def set_process(p, proc, where="process"):
     """The process fields shared by create and exec."""
     args = proc.get("args") or []
     if not args:
         raise ConfigError(f"{where}.args", "must not be empty")
+    _refuse_nul(args, f"{where}.args")
+    _refuse_nul(proc.get("env", []), f"{where}.env")
     p.c.argv, _ = p.strings(args)
     p.c.envp, _ = p.strings(unique_env(proc.get("env", [])))
     if not proc.get("cwd", "/").startswith("/"):
@@ -317,6 +327,8 @@ def set_process(p, proc, where="process"):
     for i, r in enumerate(rlimits):
         if r["type"] not in linux.RLIMITS:
             raise ConfigError(f"{where}.rlimits[{i}].type", f"unknown rlimit {r['type']!r}")
+        if any(r["type"] == earlier["type"] for earlier in rlimits[:i]):  # the spec: MUST error
+            raise ConfigError(f"{where}.rlimits[{i}].type", f"duplicate rlimit {r['type']!r}")
         rarr[i].resource = linux.RLIMITS[r["type"]]
         rarr[i].soft = r["soft"]
         rarr[i].hard = r["hard"]
@@ -362,7 +374,21 @@ def set_cgroup_placement(p, mgr):
     p.c.cgroup2_dir = p.string(cgroup2_dir)
 
 
-def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds, no_pivot, cgroup_mounts):
+def with_socket_activation(proc, listen_fds):
+    """The container's process, told about the sockets it inherits (LISTEN_FDS of them
+    from fd 3, for its pid 1): LISTEN_PID=1 as crun sets it and LISTEN_FDS as runc
+    does, each unless the config's env sets it (podman puts LISTEN_FDS there itself).
+    The stored config keeps its own env: exec'd processes do not get them."""
+    if not listen_fds:
+        return proc
+    env = list(proc.get("env", []))
+    names = {entry.partition("=")[0] for entry in env}
+    env += [f"{name}={value}" for name, value in (("LISTEN_FDS", listen_fds), ("LISTEN_PID", 1)) if name not in names]
+    return {**proc, "env": env}
+
+
+def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds, no_pivot, cgroup_mounts,
+                      listen_fds=0):
     """The plan for `create`: namespaces, rootfs, mounts, devices, process, hooks."""
     p = Plan()
     ns = namespaces(config)
@@ -378,7 +404,7 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
         _refuse_without_mount_ns(config)
         p.c.host_mount_ns = 1
     _set_sysctl(p, config, ns)
-    set_process(p, config["process"])
+    set_process(p, with_socket_activation(config["process"], listen_fds))
     _set_personality(p, config)
     if config.get("linux", {}).get("seccomp"):
         from .seccomp import set_seccomp

@@ -148,6 +148,22 @@ def test_relative_cwd(runtime, bundle):
     fails_cleanly(runtime, bundle, *create(runtime, bundle), expect="process.cwd: must be an absolute path")
 
 
+@pytest.mark.parametrize("field, change", [
+    ("process.args[1]", lambda proc: proc.update(args=["echo", "a\0b"])),
+    ("process.env[0]", lambda proc: proc.update(env=["PATH=/bin\0/sbin"])),
+    ("process.rlimits[1].type", lambda proc: proc.update(rlimits=[{"type": "RLIMIT_NOFILE", "soft": 64, "hard": 64},
+                                                                   {"type": "RLIMIT_NOFILE", "soft": 99, "hard": 99}])),
+])
+def test_nul_bytes_and_duplicate_rlimits_are_refused(runtime, bundle, field, change):
+    """A NUL would cut the C string short (runc refuses it in env); two rlimits of one
+    type: the spec says MUST error (runc 1.1.5 has no such check: it fails later, in its
+    init, on the second setrlimit, "operation not permitted")."""
+    change(bundle.config["process"])
+    bundle.save()
+    err = fails_cleanly(runtime, bundle, *create(runtime, bundle), expect=f"config.json: {field}: ")
+    assert "NUL byte" in err or "duplicate rlimit 'RLIMIT_NOFILE'" in err
+
+
 @pytest.mark.parametrize("program, why", [("/bin/no-such-program", "No such file or directory"),
                                           ("/etc/passwd", "Permission denied")])
 def test_program_by_path_that_cannot_run(runtime, bundle, program, why):
@@ -174,3 +190,27 @@ def test_pid_file_in_a_missing_directory(runtime, bundle):
     bundle.set_args("sleep", "100")
     fails_cleanly(runtime, bundle, *create(runtime, bundle, "--pid-file", pid_file),
                   expect=f"--pid-file {pid_file}: No such file or directory")
+
+
+def test_full_disk_under_root_names_what_could_not_be_written(runtime, bundle):
+    """A full filesystem under --root (a tmpfs filled to the last block): the error names
+    the file the runtime could not write, not an internal OSError."""
+    import subprocess
+    os.makedirs(runtime.root)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", runtime.root], check=True)
+    try:
+        filler = os.path.join(runtime.root, "filler")
+        with open(filler, "wb") as f:
+            try:
+                f.write(b"\0" * 65536)
+            except OSError:
+                pass
+        rc, _, err = detached(runtime, *create(runtime, bundle))
+        assert rc != 0
+        assert err.count("\n") == 1, err
+        assert "internal error" not in err and "No space left on device" in err, err
+        assert f"cannot write {runtime.root}/" in err and "state.json" in err, err
+        os.unlink(filler)
+        assert leftovers(runtime, bundle) == {}
+    finally:
+        subprocess.run(["umount", runtime.root], check=True)

@@ -44,6 +44,23 @@ def test_tmpfs_with_size_mode_and_flags(runtime, bundle):
     assert output_of(runtime, bundle, "stat", "-c", "%a", "/scratch").strip() == "710"
 
 
+@pytest.mark.parametrize("options, existing, mode", [
+    ([], 0o712, "712"),              # the covered directory's mode, as runc
+    ([], 0o3750, "3750"),            # setgid and sticky bits too
+    (["mode=1777"], 0o712, "1777"),  # the config's own mode= wins (runc 1.1.5 chmods it away)
+    ([], None, "1777"),              # nothing there: tmpfs's own default
+])
+def test_tmpfs_takes_the_mode_of_the_directory_it_covers(runtime, bundle, options, existing, mode):
+    if existing is not None:
+        os.mkdir(os.path.join(bundle.rootfs, "covered"))
+        os.chmod(os.path.join(bundle.rootfs, "covered"), existing)
+    add_mount(bundle, "/covered", "tmpfs", "tmpfs", options)
+    out = output_of(runtime, bundle, "sh", "-c", "stat -c %a /covered; cat /proc/self/mountinfo")
+    assert out.split("\n", 1)[0] == mode
+    super_opts = at(mountinfo(out.split("\n", 1)[1]), "/covered")[4]
+    assert (f"mode={mode}" in super_opts) == (mode != "1777")
+
+
 def test_read_only_bind_mount(runtime, bundle, tmp_path):
     src = tmp_path / "data"
     src.mkdir()

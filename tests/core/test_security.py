@@ -6,7 +6,7 @@ import os
 import subprocess
 
 import pytest
-from support import detached, leftovers, new_id
+from support import detached, leftovers, new_id, wait_for
 
 from .conftest import output_of
 from .test_lifecycle import created
@@ -110,6 +110,49 @@ def test_preserve_fds_passes_exactly_n_extra_fds(runtime, bundle):
     out = subprocess.run(["sh", "-c", 'exec "$@" 3</dev/null 4</dev/null 5</dev/null', "sh", *cmd],
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["0", "1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("how", ["run", "create-start"])
+def test_preserve_fds_with_gaps_passes_the_open_ones_only(runtime, bundle, tmp_path, how):
+    """--preserve-fds 4 with only fds 3 and 5 open: those two reach the container (as
+    crun), fds 4 and 6 stay closed, and none of the runtime's own fds fills a gap."""
+    (tmp_path / "three").write_text("3\n")
+    (tmp_path / "five").write_text("5\n")
+    bundle.set_args("sh", "-c", "ls /proc/$$/fd; cat <&3; cat <&5")
+    cid = new_id()
+    out = tmp_path / "out"
+    flags = ["--preserve-fds", "4", "--bundle", bundle.path, cid]
+    cmd = runtime.cmd + ["--root", runtime.root] + (["run"] + flags if how == "run" else ["create"] + flags)
+    with open(out, "w") as stdout:
+        subprocess.run(["sh", "-c", f'exec "$@" 3<{tmp_path}/three 5<{tmp_path}/five', "sh", *cmd],
+                       stdin=subprocess.DEVNULL, stdout=stdout, check=True, timeout=60)
+    if how != "run":
+        runtime("start", cid)
+        wait_for(lambda: runtime.state(cid)["status"] == "stopped", what="the container to exit")
+        runtime("delete", cid)
+    lines = out.read_text().split()
+    assert lines == ["0", "1", "2", "3", "5", "3", "5"], lines
+
+
+def test_socket_activation_passes_listen_fds_to_the_containers_pid_1(runtime, bundle):
+    """LISTEN_FDS=2 from a socket activator: fds 3 and 4 reach the container with
+    LISTEN_FDS=2 and LISTEN_PID=1 (its own pid 1, as crun sets it) in its environment."""
+    import socket
+    pairs = [socket.socketpair() for _ in range(2)]
+    bundle.set_args("sh", "-c", 'echo "$LISTEN_FDS $LISTEN_PID $$"; ls /proc/$$/fd; echo one >&3; echo two >&4; true')
+    cmd = runtime.cmd + ["--root", runtime.root, "run", "--bundle", bundle.path, new_id()]
+    ours = [pairs[0][1].fileno(), pairs[1][1].fileno()]
+    proc = subprocess.run(["bash", "-c", f'exec "$@" 3<&{ours[0]} 4<&{ours[1]}', "sh", *cmd], pass_fds=ours,
+                          env={**os.environ, "LISTEN_FDS": "2"}, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    for a, b in pairs:
+        b.close()
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.split("\n")
+    assert lines[0] == "2 1 1" and lines[1:-1] == ["0", "1", "2", "3", "4"], proc.stdout
+    assert [a.recv(16) for a, _ in pairs] == [b"one\n", b"two\n"]
+    for a, _ in pairs:
+        a.close()
 
 
 def test_a_created_init_holds_no_runtime_fds(runtime, bundle):

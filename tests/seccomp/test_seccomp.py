@@ -88,6 +88,21 @@ def test_filter_loads_for_a_non_root_user_with_or_without_nnp(runtime, bundle, n
 
 # --- custom profiles: errnoRet, argument filters, unknown names --------------------
 
+@pytest.mark.parametrize("uid", [0, NOBODY], ids=["root", "nobody"])
+@pytest.mark.parametrize("errno_ret", [errno.EPERM, errno.ENOSYS], ids=["EPERM", "ENOSYS"])
+def test_a_profile_blocking_getcwd_does_not_fail_the_cwd_check(runtime, bundle, uid, errno_ret):
+    """The cwd-breakout check (CVE-2024-21626) runs before the container's filter is
+    loaded: it must not depend on what the profile allows (crun starts these)."""
+    bundle.config["process"]["noNewPrivileges"] = False
+    bundle.config["process"]["user"] = {"uid": uid, "gid": uid}
+    bundle.config["process"]["cwd"] = "/tmp"
+    with_profile(bundle, allow_all_but({"names": ["getcwd"], "action": "SCMP_ACT_ERRNO", "errnoRet": errno_ret}))
+    proc = run(runtime, bundle, "cat /proc/self/status; /bin/pwd -P; echo pwd=$?", check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert status_field(proc.stdout, "Seccomp") == "2" and status_field(proc.stdout, "NoNewPrivs") == "0"
+    assert status_field(proc.stdout, "Uid").split()[0] == str(uid)
+    assert "pwd=1" in proc.stdout  # the filter is there: getcwd fails inside
+
 def test_errno_ret_is_the_error_the_blocked_syscall_returns(runtime, bundle):
     os.makedirs(os.path.join(bundle.rootfs, "tmp", "existing"))
     with_profile(bundle, allow_all_but(

@@ -1,0 +1,88 @@
+"""Docker, podman and containerd's runc shim with their own defaults on a systemd + pure cgroup
+v2 host, ociruntime as the runtime: each engine hands it --systemd-cgroup and a
+"slice:prefix:name" cgroupsPath. Observed through systemd and the cgroup files."""
+import os
+import uuid
+
+import pytest
+
+from .conftest import CALLS, CGROUP2, IMAGE, WRAPPER, sh, show, unit_gone
+
+pytestmark = pytest.mark.systemd
+RUN = ["run", "--pull", "never", "--network", "none"]
+
+
+def read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def name():
+    return f"oci-test-{uuid.uuid4().hex[:10]}"
+
+
+def test_docker_picks_the_systemd_driver_and_runs_on_ociruntime(engines):
+    info = sh("docker", "info", "--format", "{{.CgroupDriver}} {{.CgroupVersion}} {{.DefaultRuntime}}").stdout.split()
+    assert info == ["systemd", "2", "ociruntime"]
+    assert sh("docker", *RUN, "--rm", IMAGE, "echo", "hi").stdout == "hi\n"
+    assert sh("docker", *RUN, "--rm", "-m", "64m", IMAGE, "cat", "/sys/fs/cgroup/memory.max").stdout == f"{64 << 20}\n"
+    with open(CALLS) as f:
+        calls = f.read()
+    assert "--systemd-cgroup create" in calls.replace("--log-format json ", "")
+
+
+def test_docker_detached_container_is_a_scope(engines):
+    cname = name()
+    cid = sh("docker", *RUN, "-d", "--name", cname, IMAGE, "sleep", "1000").stdout.strip()
+    unit = f"docker-{cid}.scope"
+    cgdir = f"{CGROUP2}/system.slice/{unit}"
+    try:
+        props = show(unit, "ActiveState", "Delegate", "Slice")
+        assert props == {"ActiveState": "active", "Delegate": "yes", "Slice": "system.slice"}
+        pid = sh("docker", "inspect", "--format", "{{.State.Pid}}", cname).stdout.strip()
+        assert read(f"/proc/{pid}/cgroup") == f"0::/system.slice/{unit}"
+        assert sh("docker", "exec", cname, "echo", "exec-ok").stdout == "exec-ok\n"
+        sh("docker", "update", "--pids-limit", "50", cname)
+        assert read(f"{cgdir}/pids.max") == "50" and show(unit, "TasksMax")["TasksMax"] == "50"
+        sh("docker", "pause", cname)
+        assert read(f"{cgdir}/cgroup.freeze") == "1"
+        assert sh("docker", "inspect", "--format", "{{.State.Status}}", cname).stdout.strip() == "paused"
+        sh("docker", "unpause", cname)
+        assert read(f"{cgdir}/cgroup.freeze") == "0"
+    finally:
+        sh("docker", "rm", "-f", cname)
+    assert unit_gone(unit) and not os.path.exists(cgdir)
+
+
+def test_ctr_with_the_systemd_cgroup_option(engines):
+    """As kubelet configures containerd (runc shim, SystemdCgroup = true): run, exec, kill, delete."""
+    cname = name()
+    ctr = ["ctr", "-n", "oci-test"]
+    sh(*ctr, "run", "-d", "--runtime", "io.containerd.runc.v2", "--runc-binary", WRAPPER, "--runc-systemd-cgroup",
+       "--cgroup", f"system.slice:cri-containerd:{cname}", f"docker.io/library/{IMAGE}:latest", cname, "sleep", "1000")
+    unit = f"cri-containerd-{cname}.scope"
+    try:
+        pid = [line.split()[1] for line in sh(*ctr, "task", "ls").stdout.splitlines() if line.startswith(cname)][0]
+        assert read(f"/proc/{pid}/cgroup") == f"0::/system.slice/{unit}"
+        assert show(unit, "ActiveState")["ActiveState"] == "active"
+        assert sh(*ctr, "task", "exec", "--exec-id", "e1", cname, "echo", "exec-ok").stdout == "exec-ok\n"
+        sh(*ctr, "task", "kill", "-s", "SIGKILL", cname)
+        sh(*ctr, "task", "rm", "-f", cname)
+    finally:
+        sh(*ctr, "task", "rm", "-f", cname, check=False)
+        sh(*ctr, "container", "rm", cname, check=False)
+    assert unit_gone(unit) and not os.path.exists(f"{CGROUP2}/system.slice/{unit}")
+
+
+def test_podman_with_its_defaults(engines):
+    assert sh("podman", "info", "--format", "{{.Host.CgroupManager}}").stdout.strip() == "systemd"
+    assert sh("podman", "run", "--rm", IMAGE, "echo", "hi").stdout == "hi\n"
+    memory_max = sh("podman", "run", "--rm", "-m", "64m", IMAGE, "cat", "/sys/fs/cgroup/memory.max").stdout
+    assert memory_max == f"{64 << 20}\n"
+    cid = sh("podman", "run", "-d", IMAGE, "sleep", "1000").stdout.strip()
+    unit = f"libpod-{cid}.scope"
+    try:
+        assert show(unit, "ActiveState", "Slice") == {"ActiveState": "active", "Slice": "machine.slice"}
+    finally:
+        sh("podman", "rm", "-f", "-t", "0", cid)
+    assert unit_gone(unit)
