@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run the cgroup tests marked `cgroupv2` inside the pure cgroup v2 VM (the host is hybrid): the library's
-# (tests/cgroups, plain processes) and the runtime's (tests/runtime_cgroups, real containers via the CLI).
+# (tests/cgroups, plain processes), the runtime's (tests/runtime_cgroups, real containers via the CLI) and
+# the runc-compat ones that touch cgroups (tests/compat: a frozen cgroup refused).
 # Usage: tests/vm/run_v2.sh [extra pytest args]     e.g. tests/vm/run_v2.sh -k devices
 #        V2_TESTS="tests/runtime_cgroups" tests/vm/run_v2.sh       (one suite only)
 # Then prints the cgroup cost under v2: the library's create()+apply of Docker's resource set
@@ -8,7 +9,7 @@
 set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 py=${OCIRUNTIME_PYTHON:-/opt/ociruntime/bin/python}
-tests=${V2_TESTS:-tests/cgroups tests/runtime_cgroups}
+tests=${V2_TESTS:-tests/cgroups tests/runtime_cgroups tests/compat}
 # pytest keeps unlinked temp files open, which the shared /tmp (9p) cannot truncate: use the guest tmpfs.
 # Output is unbuffered so that a run cut by the timeout still shows how far it got. A whole run takes
 # ~3 min under TCG; a guest that hangs (seen once: a TCG guest spinning for 25 min with no test output)
