@@ -7,6 +7,11 @@ import sys
 from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
 
+try:
+    from setuptools.command.build_scripts import build_scripts
+except ImportError:  # setuptools before 69.1: distutils' own (setuptools provides it)
+    from distutils.command.build_scripts import build_scripts
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -24,13 +29,26 @@ class BuildPyWithValidator(build_py):
         super().run()
 
 
+class BuildScriptsWithFrontDoor(build_scripts):
+    """The `ociruntime` command is the C front door (csrc/frontdoor/), built here beside
+    the Python layer it hands over to (bin/ociruntime-py, `#!python` made the target's
+    interpreter by the installer)."""
+
+    def run(self):
+        super().run()
+        sys.path.insert(0, HERE)
+        from ociruntime._build_frontdoor import build_frontdoor
+        build_frontdoor(os.path.join(self.build_dir, "ociruntime"))
+
+
 setup(
     packages=find_packages(include=["ociruntime", "ociruntime.*"]),
     package_data={"ociruntime": ["py.typed"]},
     cffi_modules=["ociruntime/_build.py:ffibuilder", "ociruntime/_build_netlink.py:ffibuilder"],
-    cmdclass={"build_py": BuildPyWithValidator},
-    # the launcher (`#!python`: pip gives it the target environment's interpreter); the
-    # fast one with -IS comes from `python -m ociruntime.cli.launcher` (scripts/setup.sh)
-    scripts=["bin/ociruntime"],
+    cmdclass={"build_py": BuildPyWithValidator, "build_scripts": BuildScriptsWithFrontDoor},
+    # the command: the C front door (built by BuildScriptsWithFrontDoor) and the Python
+    # layer (`#!python`: pip gives it the target environment's interpreter); the fast
+    # Python layer with -IS comes from `python -m ociruntime.cli.launcher` (scripts/setup.sh)
+    scripts=["bin/ociruntime-py"],
     zip_safe=False,
 )

@@ -139,6 +139,16 @@ class State(Sleepers):
         return Sample(rt.call("state", cid).elapsed_ms)
 
 
+class Kill(Sleepers):
+    """`kill` of a running `sleep` container with SIGWINCH (ignored: it keeps running)."""
+    name = "kill"
+    title = "kill (SIGWINCH) of a running container"
+
+    def sample(self, env, rt):
+        cid, _ = self.sleepers[rt.name][0]
+        return Sample(rt.call("kill", cid, "SIGWINCH").elapsed_ms)
+
+
 class RunLoaded(Sleepers):
     name = "run-loaded"
     title = f"run /bin/true, {LOADED} containers running per runtime"
@@ -158,6 +168,7 @@ def all_cases():
         Sequential(),
         Concurrent(),
         State(),
+        Kill(),
         RunLoaded(),
     ]
 

@@ -16,6 +16,7 @@ import cgroupfs
 import chart
 import containers
 import crunns
+import engines as engines_mod
 import launcher
 import report
 import runtimes
@@ -26,7 +27,7 @@ CONFIG_ARGS = {"true": ["/bin/true"], "true-hostnet": ["/bin/true"], "sleep": ["
 
 
 def parse_args(argv):
-    case_names = [c.name for c in cases.all_cases()]
+    case_names = [c.name for c in cases.all_cases() + engines_mod.engine_cases(None)]
     p = argparse.ArgumentParser(description="OCI runtime start-up latency: ociruntime vs runc vs crun")
     p.add_argument("--runs", type=_positive, default=20, help="samples per runtime for per-call cases (default 20)")
     p.add_argument("--batch-runs", type=_positive, default=3,
@@ -86,16 +87,28 @@ def bench(args, session):
     started = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     info, available = discover(args, session)
     env = prepare(session, info, available)
-    selected = [c for c in cases.all_cases() if c.name in args.cases]
+    ociruntime = next((rt.binary for rt in available if rt.name == "ociruntime"), "")
+    engines = engines_mod.Engines(session.token, ociruntime, sys.executable)
+    selected = [c for c in cases.all_cases() + engines_mod.engine_cases(engines) if c.name in args.cases]
     cases_out = {}
-    for case in selected:
-        iterations = args.batch_runs if case.batch else args.runs
-        _progress(f"{case.name}: {case.title}, {iterations} x {len(available)} runtime(s)")
-        results = cases.run_case(case, env, available, iterations)
-        for name in args.runtimes:
-            results.setdefault(name, _unavailable(info[name]))
-        cases_out[case.name] = {"title": case.title, "iterations": iterations, "unit": "ms",
-                                "results": {name: results[name] for name in args.runtimes}}
+    try:
+        for case in selected:
+            iterations = args.batch_runs if case.batch else args.runs
+            skipped = engines.missing() if isinstance(case, engines_mod.EngineRun) else None
+            if skipped:
+                _progress(f"{case.name}: skipped: {skipped}")
+                results = {name: {"status": "unavailable", "samples_ms": [], "phases_ms": {}, "error": skipped}
+                           for name in args.runtimes}
+            else:
+                _progress(f"{case.name}: {case.title}, {iterations} x {len(available)} runtime(s)")
+                results = cases.run_case(case, env, available, iterations)
+            for name in args.runtimes:
+                results.setdefault(name, _unavailable(info[name]))
+            cases_out[case.name] = {"title": case.title, "iterations": iterations, "unit": "ms",
+                                    "results": {name: results[name] for name in args.runtimes}}
+    finally:
+        if engines.started:
+            engines.stop()
     return {
         "schema": "ociruntime-bench-startup/1",
         "started_at": started,

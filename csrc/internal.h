@@ -29,6 +29,42 @@
 #define CLONE_NEWCGROUP 0x02000000
 #endif
 
+/* The new mount API (Linux 5.2 / 5.12), not in every libc's headers: its syscall
+ * numbers are the same on every architecture but alpha. */
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#endif
+#ifndef MOVE_MOUNT_T_EMPTY_PATH
+#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
+#endif
+#ifndef MOUNT_ATTR_IDMAP
+#define MOUNT_ATTR_IDMAP 0x00100000
+#endif
+struct oci_mount_attr {       /* struct mount_attr of <linux/mount.h> */
+    unsigned long long attr_set;
+    unsigned long long attr_clr;
+    unsigned long long propagation;
+    unsigned long long userns_fd;
+};
+
 /* Report a failure to the runtime over the sync socket and exit the child.
  * The message becomes the runtime's one-line error. */
 __attribute__((noreturn, format(printf, 2, 3)))
@@ -63,6 +99,7 @@ void oci_fd_path(int fd, char *buf, size_t len);
 
 /* mounts.c */
 void oci_prepare_rootfs(const struct oci_plan *plan, int rootfd);
+void oci_open_mount_trees(struct oci_plan *plan);
 void oci_mount_all(const struct oci_plan *plan, int rootfd);
 void oci_create_devices(const struct oci_plan *plan, int rootfd);
 void oci_finish_rootfs(const struct oci_plan *plan);

@@ -52,12 +52,86 @@ void oci_prepare_rootfs(const struct oci_plan *plan, int rootfd)
         oci_die_errno(plan->sync_fd, "bind rootfs %s", plan->rootfs);
 }
 
+/* A user namespace with the given maps, for MOUNT_ATTR_IDMAP: a child made in a new
+ * one only waits while its maps are written from here and its ns file is opened. */
+static int userns_with_maps(const struct oci_plan *plan, const struct oci_mount *m)
+{
+    const char *maps[2][2] = { { "uid_map", m->idmap_uid_map }, { "gid_map", m->idmap_gid_map } };
+    char path[64], c;
+    int gate[2], fd = -1;
+    pid_t pid;
+    if (pipe2(gate, O_CLOEXEC) < 0)
+        oci_die_errno(plan->sync_fd, "pipe");
+    pid = (pid_t) syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+    if (pid == 0) {
+        close(gate[1]);
+        while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        _exit(0);
+    }
+    close(gate[0]);
+    if (pid < 0)
+        oci_die_errno(plan->sync_fd, "mount %s: clone a user namespace for its idmapping", m->destination);
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "/proc/%d/%s", (int) pid, maps[i][0]);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, maps[i][1], strlen(maps[i][1])) < 0)
+            oci_die_errno(plan->sync_fd, "mount %s: write the %s of its idmapping", m->destination, maps[i][0]);
+        close(fd);
+    }
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int) pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    close(gate[1]);
+    waitpid(pid, NULL, 0);
+    if (fd < 0)
+        oci_die_errno(plan->sync_fd, "mount %s: open the user namespace of its idmapping", m->destination);
+    return fd;
+}
+
+/* Stage 1, before the container's user namespace exists: each bind source the plan
+ * marks is cloned into a detached tree (open_tree), so that the container's root, a
+ * mapped id, need not be able to reach it (crun does the same); an idmap/ridmap
+ * mount gets its idmapping on that tree (mount_setattr MOUNT_ATTR_IDMAP, Linux 5.12). */
+void oci_open_mount_trees(struct oci_plan *plan)
+{
+    for (int i = 0; i < plan->n_mounts; i++) {
+        struct oci_mount *m = &plan->mounts[i];
+        unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+        if (!m->open_tree)
+            continue;
+        m->tree_fd = (int) syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
+        if (m->tree_fd < 0 && errno == EPERM && !m->idmap_uid_map) {
+            /* a rootless runtime may not clone trees of its mount namespace: stage 2
+             * binds the path, which that runtime's own ids reach anyway */
+            m->open_tree = 0;
+            continue;
+        }
+        if (m->tree_fd < 0)
+            oci_die_errno(plan->sync_fd, "bind mount %s to %s", m->source, m->destination);
+        if (m->idmap_uid_map) {
+            struct oci_mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+            int userns = userns_with_maps(plan, m);
+            attr.userns_fd = (unsigned long long) userns;
+            if (syscall(SYS_mount_setattr, m->tree_fd, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0),
+                        &attr, sizeof attr) < 0)
+                oci_die_errno(plan->sync_fd, "mount %s: idmap %s", m->destination, m->source);
+            close(userns);
+        }
+    }
+}
+
+/* The bind source's type: the tree opened by stage 1, or the path. */
+static int stat_source(const struct oci_mount *m, struct stat *st)
+{
+    return m->open_tree ? fstat(m->tree_fd, st) : stat(m->source, st);
+}
+
 static int is_dir_source(const struct oci_mount *m)
 {
     struct stat st;
     if (!(m->flags & MS_BIND))
         return 1;
-    return stat(m->source, &st) == 0 && S_ISDIR(st.st_mode);
+    return stat_source(m, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int reopen(int rootfd, const struct oci_mount *m, char *path, size_t len)
@@ -118,6 +192,18 @@ static const char *tmpfs_data(const struct oci_plan *plan, int rootfd, const str
     return buf;
 }
 
+/* The recursive options (rro, rnosuid, ...): mount(2) flags reach one mount only,
+ * mount_setattr(2) with AT_RECURSIVE every mount of the tree, as runc 1.2 and crun. */
+static void set_recursive_attrs(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
+{
+    struct oci_mount_attr attr = { .attr_set = m->rec_attr_set, .attr_clr = m->rec_attr_clr };
+    char target[64];
+    int fd = reopen(rootfd, m, target, sizeof target);
+    if (fd < 0 || syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+        oci_die_errno(plan->sync_fd, "mount %s: set its recursive options", m->destination);
+    close(fd);
+}
+
 static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_mount *m)
 {
     char target[64], tmpfs_buf[4096];
@@ -138,7 +224,7 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
         return;
     }
 
-    if (is_bind && stat(m->source, &st) < 0)
+    if (is_bind && stat_source(m, &st) < 0)
         oci_die_errno(plan->sync_fd, "mount %s: bind source %s", m->destination, m->source);
     if (!is_bind && strcmp(m->type, "tmpfs") == 0)
         data = tmpfs_data(plan, rootfd, m, tmpfs_buf, sizeof tmpfs_buf);
@@ -151,8 +237,13 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
     oci_fd_path(fd, target, sizeof target);
 
     if (is_bind) {
-        if (mount(m->source, target, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0)
+        if (m->open_tree) {
+            if (syscall(SYS_move_mount, m->tree_fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                oci_die_errno(plan->sync_fd, "bind mount %s to %s", m->source, m->destination);
+            close(m->tree_fd);
+        } else if (mount(m->source, target, NULL, m->flags & (MS_BIND | MS_REC), NULL) < 0) {
             oci_die_errno(plan->sync_fd, "bind mount %s to %s", m->source, m->destination);
+        }
         close(fd);
         if (m->flags & ~(MS_BIND | MS_REC)) {
             fd = reopen(rootfd, m, target, sizeof target);
@@ -180,7 +271,10 @@ static void mount_one(const struct oci_plan *plan, int rootfd, const struct oci_
             oci_die_errno(plan->sync_fd, "set propagation of %s", m->destination);
         close(fd);
     }
+    if (m->rec_attr_set || m->rec_attr_clr)
+        set_recursive_attrs(plan, rootfd, m);
 }
+
 
 void oci_mount_all(const struct oci_plan *plan, int rootfd)
 {

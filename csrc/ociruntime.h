@@ -26,7 +26,14 @@ struct oci_mount {
     unsigned long flags;      /* MS_* flags for mount(2), MS_BIND/MS_REC included */
     unsigned long propagation;/* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC], 0: none */
     const char *data;         /* fs-specific options, NULL: none */
-    int idmapped;             /* reserved: idmapped mounts are refused in Python */
+    unsigned long long rec_attr_set;  /* MOUNT_ATTR_* set on the mount and all below it (rro, rnosuid, ...) */
+    unsigned long long rec_attr_clr;  /* MOUNT_ATTR_* cleared so (rrw, rsuid, ...); both 0: no mount_setattr */
+    int open_tree;            /* 1: stage 1 opens the bind source as a detached tree (open_tree) before the
+                                 user namespace exists, so the container's root need not reach it (crun) */
+    int tree_fd;              /* set by stage 1 when open_tree: the tree stage 2 attaches (move_mount) */
+    const char *idmap_uid_map;/* idmap/ridmap: uid_map lines of the mount's idmapping, NULL: none */
+    const char *idmap_gid_map;
+    int idmap_recursive;      /* ridmap: the idmapping on every mount of the tree */
 };
 
 struct oci_device {
@@ -169,3 +176,46 @@ int oci_seccomp_export(const struct oci_seccomp *sc, int fd, char *err, int errl
 unsigned int oci_seccomp_version(void);
 int oci_recv_fd(int sock);
 int oci_send_fd(int sock, int fd, const char *name);
+
+/* The container's state, acted on: one implementation for the `ociruntime` front door
+ * (csrc/frontdoor/) and for the Python layer (ociruntime/container/), so the two
+ * cannot drift. csrc/container.c. */
+enum {
+    OCI_STATUS_STOPPED = 1,
+    OCI_STATUS_CREATED = 2,   /* the init waits on its start socket */
+    OCI_STATUS_PAUSED = 3,
+    OCI_STATUS_RUNNING = 4,
+    OCI_REPLY_LEN = 4096      /* the reply buffer of oci_start_init */
+};
+/* A pid's /proc state letter and start time (clock ticks); -1 if it is gone. */
+int oci_proc_start(int pid, char *state_letter, unsigned long long *start_time);
+/* The status of a container whose init was recorded as (pid, start_time): stopped if
+ * that process is gone (or a zombie), created while its start socket is in the state
+ * dir, paused if freezer_file (NULL: none) reads frozen_value, else running. */
+int oci_container_status(int state_dir_fd, int pid, unsigned long long start_time,
+                         const char *freezer_file, const char *frozen_value);
+/* Wait until pid (any process, not only a child) exits: 1 if it did, 0 after timeout_ms (-1: no limit). */
+int oci_wait_exit(int pid, int timeout_ms);
+/* Wait until a SIGKILLed pid is gone or exiting (PF_EXITING: it runs no more user code;
+ * a pid namespace's init stays so until every zombie of its namespace is reaped, maybe
+ * by a reaper outside the container): 1, or 0 after timeout_ms. */
+int oci_wait_dead_or_exiting(int pid, int timeout_ms);
+/* Signal every process of a cgroup tree. procs_dir: where the cgroup.procs files are;
+ * freezer_dir: v1 freezer dir or v2 cgroup dir, NULL: none (no freeze). Frozen while
+ * signalling (nothing forks past it); a paused one stays so, except for SIGKILL,
+ * which thaws afterwards. v2 SIGKILL goes through cgroup.kill. 0, or -1 and err. */
+int oci_cgroup_kill_all(int version, const char *procs_dir, const char *freezer_dir, int signum,
+                        char *err, int errlen);
+/* How many processes a cgroup tree holds (cgroup.procs of it and its descendants). */
+int oci_cgroup_pid_count(const char *procs_dir);
+/* Freeze (1) or thaw (0) a cgroup and wait until the kernel reports it; 0, or -1 and err. */
+int oci_cgroup_freeze(int version, const char *freezer_dir, int frozen, char *err, int errlen);
+/* rmdir a cgroup tree leaf-first, retrying while dying tasks still hold it; absent is fine. */
+int oci_cgroup_remove_tree(const char *dir, char *err, int errlen);
+/* Release a created container's init, in two steps (a caller may trace between them):
+ * connect to its start socket in the state dir: the connected socket, or -errno when
+ * no init listens; then remove the socket file, send the state (and the exec stub
+ * riding on it), read the reply and close: 0: started; 1: the init answered (reply:
+ * its text); -1: the connection broke (reply: why). */
+int oci_start_connect(int state_dir_fd);
+int oci_start_release(int sock, int state_dir_fd, const char *state_json, char *reply, int replylen);

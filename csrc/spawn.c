@@ -63,38 +63,6 @@ static void install_seccomp(struct oci_plan *plan, int report_fd, const char *st
         oci_die(report_fd, "seccomp: %s", err);
 }
 
-extern const unsigned char oci_exec_stub[];
-extern const unsigned int oci_exec_stub_len;
-
-/* The exec stub in a sealed memfd: the container's program is exec'd by it, so
- * /proc/self/exe at that execve is the sealed stub, never the runtime's interpreter
- * on the host (CVE-2019-5736: `#!/proc/self/exe`). -1 if there is none. `exec` makes
- * it before the fork; `start` hands it to the waiting init, which holds no such fd
- * across the wait. */
-int oci_exec_stub_memfd(void)
-{
-    unsigned int done = 0;
-    int fd;
-    if (oci_exec_stub_len == 0)
-        return -1;
-    fd = memfd_create("ociruntime-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd < 0)
-        return -1;
-    while (done < oci_exec_stub_len) {
-        ssize_t n = write(fd, oci_exec_stub + done, oci_exec_stub_len - done);
-        if (n <= 0) {
-            close(fd);
-            return -1;
-        }
-        done += (unsigned int) n;
-    }
-    if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Through the stub (argv: name, report fd, path, the program's argv); if a seccomp
  * profile refuses execveat, directly. */
 static void exec_via_stub(struct oci_plan *plan, const char *path, int report_fd)
@@ -437,6 +405,7 @@ static void stage1(struct oci_plan *plan, int listen_fd)
     join_v1_cgroups(plan);
     cgroup2_fd = prepare_cgroup2(plan);
     oci_open_namespaces(plan, ns_fds);
+    oci_open_mount_trees(plan);
     oci_join_namespaces(plan, ns_fds, 1);
     if ((plan->clone_flags & CLONE_NEWUSER) && unshare(CLONE_NEWUSER) < 0)
         oci_die_errno(sync_fd, "unshare user namespace");

@@ -35,12 +35,18 @@ def _embedded(name, data):
     return f"const unsigned char {name}[] = {{{body}}};\nconst unsigned int {name}_len = {len(data)};\n"
 
 
+def exec_stub_source():
+    """C defining oci_exec_stub (csrc/container.c sends it to the init at `start`): the
+    extension and the front door (_build_frontdoor.py) each embed it."""
+    return _embedded("oci_exec_stub", _exec_stub_bytes())
+
+
 ffibuilder = FFI()
 ffibuilder.cdef(_cdef_text())
 ffibuilder.set_source(
     "ociruntime._core",
-    '#include "internal.h"\n' + _embedded("oci_exec_stub", _exec_stub_bytes()),
-    sources=sorted(os.path.relpath(p) for p in glob.glob(os.path.join(CSRC, "*.c"))),
+    '#include "internal.h"\n' + exec_stub_source(),
+    sources=sorted(os.path.relpath(p) for p in glob.glob(os.path.join(CSRC, "*.c"))),  # not csrc/frontdoor/
     include_dirs=[CSRC],
     libraries=["seccomp"],
     extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-D_GNU_SOURCE"],

@@ -151,10 +151,11 @@ class Container:
 
     # -- the lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Run the user process of a created container (WrongState otherwise)."""
+    def start(self, *, trace: "Trace | None" = None) -> None:
+        """Run the user process of a created container (WrongState otherwise).
+        trace(phase) is called as each phase ends (as Runtime.create's)."""
         from .container import lifecycle
-        lifecycle.start(self._root, self.id, warn=self.runtime.warn)
+        lifecycle.start(self._root, self.id, warn=self.runtime.warn, trace=trace)
 
     def kill(self, sig: "int | str" = "SIGTERM", all: bool = False) -> None:
         """Send a signal (a number or a name: "KILL", "SIGTERM", "RTMIN+3") to the init,
@@ -179,12 +180,15 @@ class Container:
             return reap_if_child(pid) if _is_child(pid) else None
         return wait_init(pid, timeout)
 
-    def delete(self, force: bool = False) -> None:
+    def delete(self, force: bool = False, *, trace: "Trace | None" = None) -> None:
         """Delete a stopped container and everything it holds (cgroup, network, state);
-        force=True kills a live one first and ignores one that is already gone."""
+        force=True kills a live one first, ignores one that is already gone, and frees a
+        half-made one or one whose state.json is damaged (StateDamaged without force).
+        Returns only when nothing of it is left; RuntimeFailure naming what could not
+        be freed otherwise (its state is kept, for another try)."""
         from .container import lifecycle
         from .container.lifecycle import reap_if_child
-        pid = lifecycle.delete(self._root, self.id, force=force, warn=self.runtime.warn)
+        pid = lifecycle.delete(self._root, self.id, force=force, warn=self.runtime.warn, trace=trace)
         if _is_child(pid):  # the init is dead now: only its zombie is left
             reap_if_child(pid)
 

@@ -41,11 +41,13 @@ class AlreadyExists(RuntimeFailure):
 class StateDamaged(RuntimeFailure):
     """The container's state directory exists but its state cannot be read (a damaged
     or unreadable state.json). Never a NotFound: something is there, and `delete
-    --force` must not take it for gone."""
+    --force` must not take it for gone (it frees what recovery.json names). `why`:
+    "corrupt", "missing (no state.json)", "unreadable: ..."."""
 
     def __init__(self, container_id: str, why: str) -> None:
         super().__init__(f"container {container_id}: state is {why}")
         self.container_id = container_id
+        self.why = why
 
 
 class WrongState(RuntimeFailure):

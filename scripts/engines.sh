@@ -18,14 +18,16 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
 PY=${OCIRUNTIME_PYTHON:-/opt/ociruntime/bin/python}
 RUNTIME=${OCIRUNTIME_BIN:-/usr/local/bin/ociruntime}
-STATE=${ENGINES_STATE:-/run/oci-test-engines}
-CTRD_ROOT=/var/lib/oci-test-containerd CTRD_STATE=/run/oci-test-containerd
+# ENGINES_NAME: a second set of engines beside the tests' (bench/engines.py uses its own)
+NAME=${ENGINES_NAME:-oci-test}
+STATE=${ENGINES_STATE:-/run/$NAME-engines}
+CTRD_ROOT=/var/lib/$NAME-containerd CTRD_STATE=/run/$NAME-containerd
 CTRD_SOCK=$CTRD_STATE/containerd.sock
-DOCKER_ROOT=/var/lib/oci-test-docker DOCKER_EXEC=/run/oci-test-docker
-DOCKER_SOCK=/run/oci-test-docker.sock
-PODMAN_ROOT=/var/lib/oci-test-podman PODMAN_RUN=/run/oci-test-podman
+DOCKER_ROOT=/var/lib/$NAME-docker DOCKER_EXEC=/run/$NAME-docker
+DOCKER_SOCK=/run/$NAME-docker.sock
+PODMAN_ROOT=/var/lib/$NAME-podman PODMAN_RUN=/run/$NAME-podman
 PODMAN_FIXED_DIRS="/var/lib/containers /run/containers"
-CGROUP_PARENT=oci-test-docker   # relative: beneath the shim's (= this caller's) own cgroup
+CGROUP_PARENT=$NAME-docker   # relative: beneath the shim's (= this caller's) own cgroup
 # the tests put ctr's and podman's containers beneath oci-test-ctr and oci-test-podman (relative too)
 IMAGE=bb
 
@@ -108,7 +110,8 @@ start() {
     write_configs
     # podman makes these whatever its --root says (blob-info cache, netavark's run dir)
     local d
-    for d in $PODMAN_FIXED_DIRS; do
+    # (ENGINES_NO_PODMAN: engines beside the tests' that never run podman, nor touch these)
+    [ -n "${ENGINES_NO_PODMAN:-}" ] || for d in $PODMAN_FIXED_DIRS; do
         [ -e "$d" ] || echo "$d" >>"$STATE/made-dirs"
     done
     containerd --config "$STATE/containerd.toml" >"$STATE/containerd.log" 2>&1 </dev/null &
@@ -117,7 +120,8 @@ start() {
     PATH="$STATE/bin:$PATH" dockerd --config-file "$STATE/daemon.json" --containerd "$CTRD_SOCK" \
         --data-root "$DOCKER_ROOT" --exec-root "$DOCKER_EXEC" -H "unix://$DOCKER_SOCK" \
         --pidfile "$STATE/dockerd.pidfile" --add-runtime "oci=$RUNTIME" --default-runtime oci \
-        --add-runtime realrunc=/usr/sbin/runc --exec-opt native.cgroupdriver=cgroupfs \
+        --add-runtime realrunc=/usr/sbin/runc $(command -v crun >/dev/null && echo --add-runtime "crun=$(command -v crun)") \
+        --exec-opt native.cgroupdriver=cgroupfs \
         --cgroup-parent "$CGROUP_PARENT" --bridge none --iptables=false --ip-forward=false \
         --ip-masq=false --userland-proxy=false --storage-driver overlay2 \
         >"$STATE/dockerd.log" 2>&1 </dev/null &
@@ -142,7 +146,7 @@ image() {
     docker import -c 'CMD ["sh"]' -c 'ENV PATH=/bin' "$tmp/rootfs.tar" "$IMAGE" >/dev/null
     docker save "$IMAGE" -o "$tmp/image.tar"
     ctr images import --base-name "docker.io/library/$IMAGE" "$tmp/image.tar" >/dev/null
-    $ENGINES_PODMAN import -c 'CMD ["sh"]' -c 'ENV PATH=/bin' "$tmp/rootfs.tar" "localhost/$IMAGE" >/dev/null
+    [ -n "${ENGINES_NO_PODMAN:-}" ] || $ENGINES_PODMAN import -c 'CMD ["sh"]' -c 'ENV PATH=/bin' "$tmp/rootfs.tar" "localhost/$IMAGE" >/dev/null
     rm -rf "$tmp"
 }
 
@@ -169,7 +173,7 @@ stop() {
         docker ps -aq | xargs -r docker rm -f >/dev/null 2>&1 || true
         docker network ls -q --filter type=custom | xargs -r docker network rm >/dev/null 2>&1 || true
     fi
-    if command -v podman >/dev/null && [ -d "$PODMAN_ROOT" ]; then
+    if [ -z "${ENGINES_NO_PODMAN:-}" ] && command -v podman >/dev/null && [ -d "$PODMAN_ROOT" ]; then
         $ENGINES_PODMAN rm -af >/dev/null 2>&1 || true
     fi
     stop_pid dockerd
@@ -190,7 +194,7 @@ stop() {
     done
     # the cgroups docker and podman made beneath ours: leaves first; rmdir fails on a busy one
     local p
-    for p in $CGROUP_PARENT oci-test-ctr oci-test-podman; do
+    for p in $CGROUP_PARENT $NAME-ctr $NAME-podman; do
         find /sys/fs/cgroup -depth -type d \( -path "*/$p" -o -path "*/$p/*" \) -exec rmdir {} \; 2>/dev/null || true
     done
     [ -f "$STATE/made-dirs" ] && xargs -r rm -rf <"$STATE/made-dirs"

@@ -75,18 +75,11 @@ def open_manager_from_state(state):
     return _driver(state["version"]).from_state(state)
 
 
-def is_frozen_from_state(state):
-    """Whether the container's cgroup is frozen, from to_state()'s dict alone: every
-    `state`/`list` call asks, so this reads one file and imports no driver."""
+def freezer_file_from_state(state):
+    """(file, the value it reads when frozen) for to_state()'s dict, None without a
+    freezer: the container's status (csrc/container.c oci_container_status) asks on
+    every `state`/`list`, so this imports no driver."""
     if state["version"] == 2:
-        path, frozen = state["path"] + "/cgroup.freeze", "1"
-    else:
-        freezer = next((p for key, p in state["paths"].items() if "freezer" in key.split(",")), None)
-        if freezer is None:
-            return False
-        path, frozen = freezer + "/freezer.state", "FROZEN"
-    try:
-        with open(path) as f:
-            return f.read().strip() == frozen
-    except OSError:
-        return False
+        return state["path"] + "/cgroup.freeze", "1"
+    freezer = next((p for key, p in state["paths"].items() if "freezer" in key.split(",")), None)
+    return (freezer + "/freezer.state", "FROZEN") if freezer else None

@@ -1,12 +1,10 @@
 """What both drivers share: the manager interface and the behaviours built on its primitives."""
 
-import os
 import time
 
 from ociruntime.errors import CgroupError
 
 FREEZE_TIMEOUT = 5.0
-SIGKILL = 9  # Linux; the signal module costs an enum import on every CLI call
 
 
 def wait_until(predicate, what, timeout=FREEZE_TIMEOUT, nudge=None):
@@ -75,19 +73,21 @@ class Manager:
         """Whether freeze()/thaw() work here (v1 needs the freezer hierarchy)."""
         return True
 
+    def procs_dir(self):
+        """The directory whose cgroup.procs (with its descendants') lists the container's processes."""
+        raise NotImplementedError
+
+    def freezer_dir(self):
+        """The directory frozen by kill_all (v1 freezer, v2 the cgroup); None: cannot freeze."""
+        raise NotImplementedError
+
     def kill_all(self, signum):
         """Signal every process in the cgroup tree, frozen meanwhile so nothing forks past us (as
-        runc). A paused container stays paused, except for SIGKILL: frozen v1 tasks only die thawed."""
-        freezable = self.can_freeze()
-        was_frozen = freezable and self.is_frozen()
-        if freezable and not was_frozen:
-            self.freeze()
-        try:
-            for pid in self.pids():
-                try:
-                    os.kill(pid, signum)
-                except ProcessLookupError:
-                    pass
-        finally:
-            if freezable and (not was_frozen or signum == SIGKILL):
-                self.thaw()
+        runc). A paused container stays paused, except for SIGKILL: frozen v1 tasks only die thawed.
+        The front door's own C (csrc/container.c), so both paths signal alike."""
+        from ociruntime._core import ffi, lib
+        err = ffi.new("char[]", lib.OCI_ERR_LEN)
+        freezer = self.freezer_dir()
+        if lib.oci_cgroup_kill_all(self.version, self.procs_dir().encode(), freezer.encode() if freezer else ffi.NULL,
+                                   signum, err, lib.OCI_ERR_LEN) < 0:
+            raise CgroupError(ffi.string(err).decode(errors="replace"))

@@ -1,8 +1,6 @@
 """Reading and writing cgroup files, creating and removing cgroup directories."""
 
-import errno
 import os
-import time
 
 from ociruntime.errors import CgroupError
 
@@ -87,30 +85,19 @@ def tree_pids(cgdir):
     return pids
 
 
-def remove_tree(cgdir, attempts=8, first_delay=0.005):
-    """rmdir a cgroup and its children leaf-first, retrying while dying tasks still hold it; idempotent."""
-    if not os.path.isdir(cgdir):
-        return
-    dirs = [d for d, _, _ in os.walk(cgdir)]
-    delay = first_delay
-    for d in reversed(dirs):
-        for attempt in range(attempts):
-            try:
-                os.rmdir(d)
-                break
-            except FileNotFoundError:
-                break
-            except OSError as exc:
-                if exc.errno != errno.EBUSY or attempt == attempts - 1:
-                    raise CgroupError(f"cgroups: cannot remove {d}: {exc.strerror}") from None
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
+def remove_tree(cgdir):
+    """rmdir a cgroup and its children leaf-first, retrying while dying tasks still hold it;
+    idempotent. The front door's own C (csrc/container.c), so both paths remove alike."""
+    from ociruntime._core import ffi, lib
+    err = ffi.new("char[]", lib.OCI_ERR_LEN)
+    if lib.oci_cgroup_remove_tree(os.fsencode(cgdir), err, lib.OCI_ERR_LEN) < 0:
+        raise CgroupError(ffi.string(err).decode(errors="replace"))
 
 
 def remove_created(created):
     """Best-effort removal of directories a failed create() made, innermost first."""
     for d in reversed(created):
         try:
-            remove_tree(d, attempts=3)
+            remove_tree(d)
         except CgroupError:
             pass

@@ -1,7 +1,9 @@
-"""Write the fast `ociruntime` launcher: `#!PYTHON -IS` with this installation's paths
-fixed in it, so that each call pays bare Python start-up (-S: no site-packages scan and
-.pth files, -I: no PYTHON* environment, no cwd on sys.path): ~4 ms less than the wheel's
-own launcher (bin/ociruntime), on every call an engine makes.
+"""Install the `ociruntime` command at TARGET: the C front door (csrc/frontdoor/, built
+here when the checkout is at hand, as for an editable install) and, beside it as
+`ociruntime-py`, the fast Python layer it hands over to: `#!PYTHON -IS` with this
+installation's paths fixed in it, so that each call pays bare Python start-up (-S: no
+site-packages scan and .pth files, -I: no PYTHON* environment, no cwd on sys.path):
+~4 ms less than the wheel's own (bin/ociruntime-py), on every call Python serves.
 
     python -m ociruntime.cli.launcher [TARGET]     # default: `ociruntime` beside this python
 
@@ -12,8 +14,10 @@ import os
 import sys
 import sysconfig
 
+PYTHON_LAYER = "ociruntime-py"  # the name csrc/frontdoor/main.c execs, beside itself
 LAUNCHER = """#!{python} -IS
-# ociruntime's launcher (written by `python -m ociruntime.cli.launcher`): -S skips
+# ociruntime's Python layer (written by `python -m ociruntime.cli.launcher`; the
+# `ociruntime` command beside it is the C front door, which execs this): -S skips
 # site-packages scanning (the paths are fixed below) and -I the environment, so each
 # call pays bare Python start-up. No cyclic GC: most calls live milliseconds, the long
 # ones (foreground run, events) loop without making reference cycles.
@@ -47,6 +51,18 @@ def write_launcher(target, python=sys.executable, paths=None):
     os.rename(tmp, target)
 
 
+def install_command(target):
+    """The front door at target (when the checkout's csrc/ is here), the fast Python
+    layer beside it; the path of the Python layer."""
+    package_parent = launcher_paths()[0]
+    if os.path.isdir(os.path.join(package_parent, "csrc", "frontdoor")):
+        from .._build_frontdoor import build_frontdoor
+        build_frontdoor(target)
+    python_layer = os.path.join(os.path.dirname(os.path.abspath(target)), PYTHON_LAYER)
+    write_launcher(python_layer)
+    return python_layer
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) > 1 or (argv and argv[0].startswith("-")):
@@ -54,7 +70,7 @@ def main(argv=None):
         print(__doc__.split("\n\n")[1].strip(), file=sys.stderr)
         sys.exit(0 if argv[0] in ("-h", "--help") else 2)
     target = argv[0] if argv else os.path.join(os.path.dirname(sys.executable), "ociruntime")
-    write_launcher(target)
+    install_command(target)
     print(target)
 
 

@@ -59,7 +59,7 @@ def cmd_create(rt, o, args, log, trace):
 
 
 def cmd_start(rt, o, args, log, trace):
-    _handle(rt, args[0]).start()
+    _handle(rt, args[0]).start(trace=trace)
     return 0
 
 
@@ -84,7 +84,7 @@ def cmd_kill(rt, o, args, log, trace):
 
 
 def cmd_delete(rt, o, args, log, trace):
-    _handle(rt, args[0]).delete(force=o["force"])
+    _handle(rt, args[0]).delete(force=o["force"], trace=trace)
     return 0
 
 
@@ -92,11 +92,16 @@ def cmd_list(rt, o, args, log, trace):
     if o["format"] not in ("table", "json") and not o["quiet"]:
         raise InvalidArgument(f"invalid format option: {o['format']}")
     from ..container.lifecycle import owner
+    from ..errors import StateDamaged
     states = []
     for c in rt.list():
         try:
             states.append(dict(c.state(), owner=owner(rt.root, c.id)))
-        except (RuntimeFailure, FileNotFoundError):  # deleted meanwhile, or its state unreadable: runc lists the others
+        except StateDamaged as e:  # runc warns and leaves it out; it is there, so it is listed
+            log.warning(f"{e} (delete --force removes the container)")
+            states.append({"ociVersion": SPEC_VERSION, "id": c.id, "pid": 0, "status": "unknown", "bundle": "",
+                           "rootfs": "", "created": "", "owner": owner(rt.root, c.id)})
+        except (RuntimeFailure, FileNotFoundError):  # deleted meanwhile (NotFound), or no container id
             continue
     if o["quiet"]:
         sys.stdout.write("".join(s["id"] + "\n" for s in states))
@@ -128,13 +133,13 @@ def cmd_features(rt, o, args, log, trace):
 
 def cmd_exec(rt, o, args, log, trace):
     try:
-        return _exec(rt, o, args)
+        return _exec(rt, o, args, trace)
     except RuntimeFailure as e:
         e.exit_code = 255  # as runc's: the shim tells a failed exec from the process's own exit code
         raise
 
 
-def _exec(rt, o, args):
+def _exec(rt, o, args, trace):
     from . import options
     c = _handle(rt, args[0])
     if o["process"]:
@@ -145,7 +150,8 @@ def _exec(rt, o, args):
         process = options.process_from_flags(c.config["process"], args[1:], o)
     from ..container.exec import exec_process
     code = exec_process(rt.root, c.id, process, pid_file=o["pid_file"], console_socket=o["console_socket"],
-                        detach=o["detach"], preserve_fds=o["preserve_fds"], forward=True, warn=rt.warn)
+                        detach=o["detach"], preserve_fds=o["preserve_fds"], forward=True, warn=rt.warn,
+                        trace=trace)
     return 0 if o["detach"] else code
 
 

@@ -44,7 +44,7 @@ def check_process(process, source):
 
 
 def exec_process(root, container_id, process, *, pid_file=None, console_socket=None, detach=False,
-                 preserve_fds=0, forward=False, warn=None):
+                 preserve_fds=0, forward=False, warn=None, trace=None):
     """Start `process` in the container; returns its exit code, or its pid when detached.
     forward: the caller's signals go to the process while it runs (the CLI's foreground)."""
     from ..spec.plan import build_exec_plan, set_cgroup_placement
@@ -57,6 +57,8 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         mgr = c.cgroup() if c.state.get("cgroup") else None
     finally:
         c.close()
+    if trace:
+        trace("loaded")
     terminal = bool(process.get("terminal"))
     if terminal and not console_socket and detach:
         raise RuntimeFailure("cannot allocate tty if the runtime will detach without setting console socket")
@@ -80,7 +82,9 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         if console:
             console.close()
             console = None
-        pid = spawn.release_stage1()
+        pid = spawn.release_stage1(trace=trace)
+        if trace:
+            trace("clone")
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
         if msg == "seccomp-state":
             # its seccomp listener gets this pid and the container's state, as runc's
@@ -99,6 +103,8 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
             from .state import write_pid_file
             write_pid_file(pid_file, pid)
         spawn.close()
+        if trace:
+            trace("exec'd")
     except BaseException:
         if console:
             console.close()

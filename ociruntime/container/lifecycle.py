@@ -4,12 +4,11 @@ Python decides and records; the C core (ociruntime._core) does everything betwee
 clone() and execve(). The runtime <-> init protocol is in csrc/spawn.c."""
 import _signal as signal
 import os
-import sys
 import time
 
 from .. import SPEC_VERSION, jsonio
-from ..errors import ConfigError, InvalidArgument, NotFound, RuntimeFailure, SpawnError, WrongState
-from .state import START_SOCKET, StateDir, process_start_time, write_pid_file
+from ..errors import ConfigError, InvalidArgument, NotFound, RuntimeFailure, SpawnError, StateDamaged, WrongState
+from .state import StateDir, process_start_time, write_pid_file
 
 
 def _state_json(c, status):
@@ -22,24 +21,22 @@ def public_state(c):
     """The runtime-spec state, with runc's extra fields."""
     status = c.status()
     s = c.state
-    return {"ociVersion": SPEC_VERSION, "id": c.id, "pid": s["pid"] if status != "stopped" else 0,
+    return {"ociVersion": SPEC_VERSION, "id": c.id, "pid": s.get("pid", 0) if status != "stopped" else 0,
             "status": status, "bundle": s["bundle"], "rootfs": s["rootfs"], "created": s["created"],
             "owner": "", "annotations": s.get("annotations", {})}
 
 
 def _wait_exit(pid, timeout=None):
-    """Wait until a pid (not necessarily our child) exits; True if it did."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        import select
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        return bool(poller.poll(None if timeout is None else int(timeout * 1000)))
-    finally:
-        os.close(fd)
+    """Wait until a pid (not necessarily our child) exits; True if it did (csrc/container.c)."""
+    from .._core import lib
+    return bool(lib.oci_wait_exit(pid, -1 if timeout is None else int(timeout * 1000)))
+
+
+def _wait_dead_or_exiting(pid, timeout):
+    """Wait until a SIGKILLed pid is gone or exiting (PF_EXITING: it runs no more user
+    code); the front door's own C (csrc/container.c), so both paths agree."""
+    from .._core import lib
+    return bool(lib.oci_wait_dead_or_exiting(pid, int(timeout * 1000)))
 
 
 def wait_init(pid, timeout=None):
@@ -93,20 +90,28 @@ def _require_fields(config):
             raise ConfigError(field, "required to create a container")
 
 
-def _setup_cgroup(c, config, systemd):
-    """The container's cgroup; None for a rootless container that may not make one
+def _plan_cgroup(c, config, systemd):
+    """The container's cgroup manager, its record in the state (nothing made yet)."""
+    from ..cgroups import open_manager
+    mgr = open_manager(config.get("linux", {}).get("cgroupsPath"), c.id, systemd=systemd,
+                       annotations=config.get("annotations"))
+    c.state["cgroup"] = mgr.to_state()
+    return mgr
+
+
+def _make_cgroup(c, mgr, config):
+    """Make the recorded cgroup; None for a rootless container that may not make one
     (as runc: fine unless linux.resources asks for limits, which then fail)."""
-    from ..cgroups import open_manager, resources_for_spec
+    from ..cgroups import resources_for_spec
     lin = config.get("linux", {})
-    mgr = open_manager(lin.get("cgroupsPath"), c.id, systemd=systemd, annotations=config.get("annotations"))
     try:
         mgr.create(resources_for_spec(lin))
     except RuntimeFailure:
         limits = {k: v for k, v in (lin.get("resources") or {}).items() if v and k != "devices"}
         if os.geteuid() == 0 or limits:
             raise
+        del c.state["cgroup"]
         return None
-    c.state["cgroup"] = mgr.to_state()
     return mgr
 
 
@@ -164,13 +169,20 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
     preserve_fds += listen_fds
 
     c = StateDir.make(root, container_id)
-    spawn = mgr = None
+    spawn = mgr = intent = None
     net_record = None
     try:
         c.state = {"id": container_id, "bundle": bundle, "rootfs": os.path.join(bundle, config["root"]["path"]),
                    "created": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime()),
-                   "annotations": config.get("annotations", {}), "config": config}
-        mgr = _setup_cgroup(c, config, systemd_cgroup)
+                   "annotations": config.get("annotations", {}), "config": config, "creating": True}
+        mgr = _plan_cgroup(c, config, systemd_cgroup)
+        intent = _network_intent(config)
+        if intent:
+            c.state["network"] = intent
+        c.save(recovery=True)  # step 1: before anything that can outlive this call is made
+        if trace:
+            trace("record")
+        mgr = _make_cgroup(c, mgr, config)
         if trace:
             trace("cgroup")
         console = connect_console_socket(console_socket) if console_socket else console
@@ -204,6 +216,11 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         if init_info is None:
             raise SpawnError("container init exited during set-up")
         c.state["init_start_time"] = init_info[1]
+        # step 2: the init, before its mounts, network and hooks (`state` for them); into
+        # recovery.json only without a cgroup: with one, the cgroup's kill finds the init
+        c.save(recovery="cgroup" not in c.state)
+        if trace:
+            trace("pid recorded")
         spawn.expect("hooks")
         if trace:
             trace("mounts")
@@ -211,8 +228,6 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
         if trace:
             trace("network")
         hooks = config.get("hooks", {})
-        c.state["creating"] = True
-        c.save()  # for `state` while the hooks run (they may ask it)
         # the hooks get "created" (the spec's lifecycle: create is done after step 2, and
         # the OCI validation suite checks prestart's); the seccomp listener "creating" as from runc
         created = _state_json(c, "created")
@@ -236,8 +251,8 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
             console.close()
         if spawn:
             spawn.abort()
-        if net_record:
-            _detach_network(c, net_record)
+        if net_record or intent:
+            _detach_network(c, c.state["network"])
         if mgr:
             mgr.destroy()
         c.remove()
@@ -248,6 +263,16 @@ def create(root, container_id, bundle, *, pid_file=None, console_socket=None, co
 def wants_host_network(config):
     from ..network.annotations import MODE_HOST, NETWORK
     return (config.get("annotations") or {}).get(NETWORK) == MODE_HOST
+
+
+def _network_intent(config):
+    """What create will attach, recorded before it is (None: no networking asked for)."""
+    from ..network.annotations import MODE_HOST, MODE_NONE, NETWORK, wants_network
+    annotations = config.get("annotations") or {}
+    if not wants_network(annotations):
+        return None
+    name = annotations[NETWORK].strip()
+    return {"mode": name if name in (MODE_HOST, MODE_NONE) else "bridge", "network": name}
 
 
 def _attach_network(c, config, ns, pid):
@@ -269,57 +294,39 @@ def _detach_network(c, record):
     network.detach(c.id, record)
 
 
-def _send_with_exec_stub(sock, data):
-    """data, with the sealed exec stub (csrc/spawn.c oci_exec_stub_memfd) riding on its
-    first bytes: made now, so the init holds no such fd while it waits for start."""
-    import _socket
-    from .._core import lib
-    stub = lib.oci_exec_stub_memfd()
-    if stub < 0:
-        sock.sendall(data)
-        return
-    try:
-        sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, stub.to_bytes(4, sys.byteorder))])
-    finally:
-        os.close(stub)
-    sock.sendall(data[sent:])
-
-
-def _release_init(c):
-    """Connect to the waiting init's start socket (csrc/spawn.c wait_for_start) and hand
-    it the state for startContainer hooks, and the exec stub; it closes the connection
-    by exec'ing (its end is close-on-exec), or answers "error ..." first."""
-    import _socket
-    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    try:
-        # via the dir fd: a state dir path may exceed sun_path's 108 bytes
-        sock.connect(f"/proc/self/fd/{c.dir_fd}/{START_SOCKET}")
-    except OSError as e:
-        sock.close()
-        raise SpawnError(f"the container's init is gone: {e.strerror}") from None
-    try:
-        os.unlink(START_SOCKET, dir_fd=c.dir_fd)
-        _send_with_exec_stub(sock, _state_json(c, "created").encode())
-        sock.shutdown(_socket.SHUT_WR)
-        reply = b""
-        while chunk := sock.recv(4096):
-            reply += chunk
-    finally:
-        sock.close()
-    if reply:
+def _release_init(c, trace=None):
+    """Release the waiting init (csrc/spawn.c wait_for_start) through the front door's
+    own C (csrc/container.c oci_start_connect/oci_start_release): the state for
+    startContainer hooks and the sealed exec stub go to it; it closes the connection by
+    exec'ing, or answers first."""
+    from .._core import ffi, lib
+    sock = lib.oci_start_connect(c.dir_fd)
+    if sock < 0:
+        raise SpawnError(f"the container's init is gone: {os.strerror(-sock)}")
+    if trace:
+        trace("connected")
+    reply = ffi.new("char[]", lib.OCI_REPLY_LEN)
+    rc = lib.oci_start_release(sock, c.dir_fd, _state_json(c, "created").encode(), reply, lib.OCI_REPLY_LEN)
+    text = ffi.string(reply).decode(errors="replace")
+    if rc < 0:
+        raise SpawnError(f"start: {text}")
+    if rc > 0:
         from .spawn import init_error
-        text = reply.decode(errors="replace")
         raise SpawnError(init_error(text) if text.startswith("error ") else text)
 
 
-def start(root, container_id, *, warn=None):
+def start(root, container_id, *, warn=None, trace=None):
     c = StateDir.load(root, container_id)
     try:
         status = c.status()
         if status != "created":
             raise WrongState(f"cannot start a container that is {status}" if status != "stopped"
                              else "cannot start a container that has stopped", status)
-        _release_init(c)
+        if trace:
+            trace("loaded")
+        _release_init(c, trace)
+        if trace:
+            trace("released")
         hooks = c.state["config"].get("hooks", {})
         if hooks.get("poststart"):
             from .hooks import run_hooks
@@ -332,6 +339,9 @@ def kill(root, container_id, sig, *, all_processes=False):
     c = StateDir.load(root, container_id)
     try:
         status = c.status()
+        if status == "creating":  # no init recorded yet, or one its create never finished
+            raise WrongState(f"container {container_id} is creating: not killable (delete --force removes it)",
+                             status)
         if status == "stopped" and not all_processes:
             raise WrongState("container not running", status)
         if status == "stopped":
@@ -347,20 +357,29 @@ def kill(root, container_id, sig, *, all_processes=False):
         c.close()
 
 
-def _kill_init_and_wait(c):
-    """SIGKILL everything in the container and wait for the init to be gone."""
-    mgr = c.cgroup() if c.state.get("cgroup") else None
-    if mgr:
+def _kill_everything(c):
+    """SIGKILL everything in the container's cgroup and its init (if the recorded pid is
+    still the init: start times match), and wait for the init to be gone."""
+    if c.state.get("cgroup"):
+        mgr = c.cgroup()
         try:
             mgr.kill_all(signal.SIGKILL)
-            mgr.thaw()
-        except RuntimeFailure:
-            pass
+        except (RuntimeFailure, OSError):  # no freezer (half-made, or it would not freeze): unfrozen then
+            for pid in mgr.pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    pid = c.state.get("pid", 0)
+    if not pid or not c.init_alive():
+        return
     try:
-        os.kill(c.state["pid"], signal.SIGKILL)
+        os.kill(pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass
-    _wait_exit(c.state["pid"], timeout=10)
+        return
+    if not _wait_dead_or_exiting(pid, timeout=10):
+        raise RuntimeFailure(f"container {c.id}: its init (pid {pid}) is still there 10 s after SIGKILL; "
+                             f"its state dir {c.dir} is kept")
 
 
 def _signal_leftovers(c, sig):
@@ -377,40 +396,64 @@ def _owns_pid_namespace(config):
     return any(ns["type"] == "pid" and not ns.get("path") for ns in config.get("linux", {}).get("namespaces", ()))
 
 
-def destroy(c, warn):
-    """Free what the container held (it must be stopped), then its state."""
+def destroy(c, warn, trace=None):
+    """Free what the container held (its processes must be gone), then its state dir.
+    Anything that cannot be freed keeps the state dir (a later delete --force tries
+    again) and raises one RuntimeFailure naming all of it."""
     state = c.state
+    left = []
     if state.get("network"):
-        _detach_network(c, state["network"])
+        try:
+            _detach_network(c, state["network"])
+        except RuntimeFailure as e:
+            left.append(f"its network endpoints ({e})")
+        if trace:
+            trace("network freed")
     if state.get("cgroup"):
-        c.cgroup().destroy()
-    hooks = state["config"].get("hooks", {})
+        try:
+            c.cgroup().destroy()
+        except RuntimeFailure as e:
+            left.append(f"its cgroup ({e})")
+        if trace:
+            trace("cgroup freed")
+    if left:
+        raise RuntimeFailure(f"container {c.id}: could not remove {'; '.join(left)}; its state dir {c.dir} is kept")
+    hooks = state["config"].get("hooks", {}) if "config" in state else {}
     try:
         if hooks.get("poststop"):
             from .hooks import run_hooks
             run_hooks("poststop", hooks, _state_json(c, "stopped"), warn=warn)
     finally:
-        c.remove()
+        c.remove(trace)
 
 
-def delete(root, container_id, *, force=False, warn=None):
+def delete(root, container_id, *, force=False, warn=None, trace=None):
     """Returns the pid the init had (0: none was recorded, or force and no container):
-    the caller reaps it if it is its child."""
+    the caller reaps it if it is its child. A container whose create was killed
+    ("creating", its creator gone: delete waits for the lock a live one holds) is
+    deleted as a created one is; one whose state.json is damaged only with force, from
+    recovery.json. Returns only when nothing of the container is left."""
     try:
-        c = StateDir.load(root, container_id)
+        c = StateDir.load_for_removal(root, container_id)
     except NotFound:
         if force:
             return 0
         raise
     try:
-        status = c.status()
+        if c.damaged and c.state and not force:
+            raise StateDamaged(container_id, f"{c.damaged.why} (delete --force removes the container)")
+        if trace:
+            trace("loaded")
+        status = "damaged" if c.damaged else c.status()
         if status in ("running", "paused") and not force:
             raise WrongState(f"cannot delete container {container_id} that is not stopped: {status}", status)
-        if status != "stopped":
-            _kill_init_and_wait(c)
-        else:
+        if status == "stopped":
             _signal_leftovers(c, signal.SIGKILL)
-        destroy(c, warn)
+        else:  # the kill also covers what a damaged record's container left in its cgroup
+            _kill_everything(c)
+        if trace:
+            trace("killed")
+        destroy(c, warn, trace)
         return c.state.get("pid", 0)
     finally:
         c.close()
@@ -425,7 +468,7 @@ def pid_for_network(root, container_id):
             raise WrongState(f"container {container_id} is not running", c.status())
         if not c.state.get("network"):
             c.state["network"] = {"mode": "connected"}
-            c.save()
+            c.save(recovery=True)  # delete --force frees its endpoints even from a damaged state.json
         return c.state["pid"]
     finally:
         c.close()

@@ -59,13 +59,15 @@ def _loopback_only(pid):
 
 def detach(container_id, record=None):
     """Undo attach and any later connect: veths, addresses, port rules (idempotent; works
-    after the container died). `record` is what attach returned; a host-mode container
-    never has endpoints, so it costs nothing."""
+    after the container died). `record` is what attach returned, or what the runtime
+    recorded before calling it ({"mode", "network"}): a join killed before it saved its
+    endpoint is undone from the names the network and the container id give. A
+    host-mode container never has endpoints, so it costs nothing."""
     if record is not None and record.get("mode") == MODE_HOST:
         return
     from ociruntime.network.endpoints import leave_all
 
-    leave_all(container_id)
+    leave_all(container_id, joining=(record or {}).get("network"))
 
 
 def connect(name, container_id, pid, ip=None):

@@ -51,12 +51,27 @@ def leave(name, container_id):
         _tear_down([network], container_id)
 
 
-def leave_all(container_id):
-    """Take the container off every network it is on (idempotent; the container may be dead)."""
+def leave_all(container_id, joining=None):
+    """Take the container off every network it is on (idempotent; the container may be dead).
+    joining: a network the container was being put on by a runtime that may have been
+    killed before it saved the endpoint: its veth and rules (named from the network and
+    the container id) go too, and the bridge if the network is idle."""
     with store.locked():
-        joined = [n for n in store.load_all() if container_id in n["endpoints"]]
+        every = store.load_all()
+        joined = [n for n in every if container_id in n["endpoints"]]
         if joined:
             _tear_down(joined, container_id)
+        unsaved = [n for n in every if n["name"] == joining and container_id not in n["endpoints"]]
+        if unsaved:
+            _undo_unsaved_join(unsaved[0], container_id)
+
+
+def _undo_unsaved_join(network, container_id):
+    from ociruntime.network import links
+
+    with links.host_netlink() as nl:
+        links.delete_link(nl, host_veth_name(network["id"], container_id))
+        _remove_rules_and_idle_bridge(nl, network, rule_tag_for_endpoint(network["id"], container_id))
 
 
 def _check_ports_free(ports):

@@ -7,8 +7,10 @@ import os
 
 from ociruntime.errors import NetworkError
 
-# libnl's NLE_OBJ_NOTFOUND: what a request about a link that is already gone answers
-NLE_OBJ_NOTFOUND = 12
+# libnl's answers about a link that is already gone: NLE_OBJ_NOTFOUND, and NLE_NODEV when
+# it went between our lookup and the request (a dead container's netns, hence its veth
+# pair, is torn down by the kernel asynchronously)
+GONE = (12, 31)
 
 
 class Netlink:
@@ -32,7 +34,7 @@ class Netlink:
         """lib.oci_rtnl_<name>(sock, *args); a failure becomes one line that says `what`
         (with gone_ok, "no such object" is no failure)."""
         result = getattr(self._lib, "oci_rtnl_" + name)(self._sock, *args)
-        if result < 0 and not (gone_ok and -result == NLE_OBJ_NOTFOUND):
+        if result < 0 and not (gone_ok and -result in GONE):
             raise NetworkError(f"{what}: {self._ffi.string(self._lib.oci_rtnl_strerror(result)).decode()}")
         return result
 

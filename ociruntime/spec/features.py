@@ -8,7 +8,7 @@ def features():
         "ociVersionMin": "1.0.0",
         "ociVersionMax": SPEC_VERSION,
         "hooks": ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"],
-        "mountOptions": sorted(set(linux.MOUNT_FLAGS) | set(linux.PROPAGATION)),
+        "mountOptions": sorted(set(linux.MOUNT_FLAGS) | set(linux.PROPAGATION) | set(linux.RECURSIVE_MOUNT_ATTRS)),
         "linux": {
             "namespaces": sorted(linux.NAMESPACES),
             "capabilities": list(linux.CAPABILITIES),
@@ -17,7 +17,7 @@ def features():
             "apparmor": {"enabled": False},
             "selinux": {"enabled": False},
             "intelRdt": {"enabled": False},
-            "mountExtensions": {"idmap": {"enabled": False}},
+            "mountExtensions": {"idmap": {"enabled": True}},
         },
         "annotations": {"io.github.ociruntime.version": __version__},
     }

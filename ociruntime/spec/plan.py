@@ -3,6 +3,7 @@
 Everything the kernel will be asked happens in C; every decision about what to ask
 is made here, where errors can name the config field they come from."""
 import os
+from typing import NamedTuple
 
 from .. import linux
 from ..errors import ConfigError
@@ -50,20 +51,41 @@ class Plan:
         return arr
 
 
-def parse_mount_options(options, where):
-    """(flags, propagation, data) from a mount's options, as runc reads them."""
-    flags, propagation, data = 0, 0, []
+class MountOptions(NamedTuple):
+    """A mount's options, read as runc 1.2 reads them: MS_* flags for mount(2), the
+    propagation, the fs-specific data, the mount_setattr(2) attributes of the recursive
+    options (set and cleared, AT_RECURSIVE) and "idmap"/"ridmap" (None: neither)."""
+    flags: int
+    propagation: int
+    data: "str | None"
+    rec_set: int
+    rec_clear: int
+    idmap: "str | None"
+
+
+def parse_mount_options(options):
+    """A mount's options (config order: a later option overrides an earlier one)."""
+    flags = propagation = rec_set = rec_clear = 0
+    data, idmap = [], None
     for opt in options or ():
         if opt in linux.MOUNT_FLAGS:
             clear, flag = linux.MOUNT_FLAGS[opt]
             flags = flags & ~flag if clear else flags | flag
         elif opt in linux.PROPAGATION:
             propagation |= linux.PROPAGATION[opt]
-        elif opt in ("idmap", "ridmap") or (opt.startswith("r") and opt[1:] in linux.MOUNT_FLAGS and opt != "rbind"):
-            raise ConfigError(where, f"mount option {opt!r} is not supported")
+        elif opt in linux.RECURSIVE_MOUNT_ATTRS:
+            clear, attr = linux.RECURSIVE_MOUNT_ATTRS[opt]
+            if clear:
+                rec_clear, rec_set = rec_clear | attr, rec_set & ~attr
+            else:
+                rec_set, rec_clear = rec_set | attr, rec_clear & ~attr
+            if attr & linux.MOUNT_ATTR__ATIME == attr:  # an atime setting replaces the whole field
+                rec_clear |= linux.MOUNT_ATTR__ATIME
+        elif opt in ("idmap", "ridmap"):
+            idmap = opt
         else:
             data.append(opt)
-    return flags, propagation, ",".join(data) or None
+    return MountOptions(flags, propagation, ",".join(data) or None, rec_set, rec_clear, idmap)
 
 
 def namespaces(config):
@@ -125,9 +147,9 @@ def _expand_mounts(config, bundle, cgroup_mounts):
     result = []
     for i, m in enumerate(config.get("mounts", [])):
         if m.get("type") == "cgroup":
-            result.extend(cgroup_mounts(m))
+            result.extend(dict(step, config_index=i) for step in cgroup_mounts(m))
             continue
-        m = dict(m)
+        m = dict(m, config_index=i)
         src = m.get("source")
         is_bind = m.get("type") == "bind" or any(o in ("bind", "rbind") for o in m.get("options", ()))
         if is_bind:
@@ -139,13 +161,43 @@ def _expand_mounts(config, bundle, cgroup_mounts):
     return result
 
 
-def _set_mounts(p, mounts):
+def _id_map_lines(mappings):
+    return "".join(f"{m['containerID']} {m['hostID']} {m['size']}\n" for m in mappings)
+
+
+def _set_idmapping(p, mount, m, idmap, config, where):
+    """An idmapped bind mount (runtime-spec 1.2): the mount's uidMappings/gidMappings,
+    or else the container's own (a user namespace's); "ridmap": on every submount too."""
+    uid_maps, gid_maps = m.get("uidMappings"), m.get("gidMappings")
+    if not m.get("bind"):
+        raise ConfigError(where, "idmapped mounts must be bind mounts")
+    if bool(uid_maps) != bool(gid_maps):
+        raise ConfigError(where, "uidMappings and gidMappings must be given together")
+    if not uid_maps:
+        lin = config.get("linux", {})
+        if "user" not in namespaces(config) or not lin.get("uidMappings"):
+            raise ConfigError(where, f"{idmap} without uidMappings/gidMappings needs the container's user namespace "
+                                     "mappings (linux.uidMappings/gidMappings)")
+        uid_maps, gid_maps = lin["uidMappings"], lin.get("gidMappings") or lin["uidMappings"]
+    mount.idmap_uid_map = p.string(_id_map_lines(uid_maps))
+    mount.idmap_gid_map = p.string(_id_map_lines(gid_maps))
+    mount.idmap_recursive = 1 if idmap == "ridmap" else 0
+
+
+def _set_mounts(p, mounts, config):
     p.c.mounts = arr = p.array("struct oci_mount", len(mounts))
+    userns = "user" in namespaces(config)
     for i, m in enumerate(mounts):
-        where = f"mounts[{i}] ({m['destination']})"
+        where = f"mounts[{m.get('config_index', i)}] ({m['destination']})"
         if not m["destination"].startswith("/"):
             raise ConfigError(where, "destination must be an absolute path")
-        flags, propagation, data = parse_mount_options(m.get("options"), where)
+        flags, propagation, data, rec_set, rec_clear, idmap = parse_mount_options(m.get("options"))
+        if not idmap and (m.get("uidMappings") or m.get("gidMappings")):
+            idmap = "idmap"  # mappings without the option: still an idmapped mount (as runc)
+        if idmap:
+            _set_idmapping(p, arr[i], m, idmap, config, where)
+        # in a user namespace (or idmapped) a bind source is opened before the namespace exists
+        arr[i].open_tree = 1 if m.get("bind") and (userns or idmap) and not flags & linux.MS_REMOUNT else 0
         if m.get("bind"):
             flags |= linux.MS_BIND
             mtype = None
@@ -164,6 +216,8 @@ def _set_mounts(p, mounts):
         arr[i].flags = flags
         arr[i].propagation = propagation
         arr[i].data = p.string(data)
+        arr[i].rec_attr_set = rec_set
+        arr[i].rec_attr_clr = rec_clear
     p.c.n_mounts = len(mounts)
 
 
@@ -398,7 +452,7 @@ def build_create_plan(config, bundle, *, state_dir_fd, console_fd, preserve_fds,
     _set_rootfs(p, config, bundle, ns)
     if "mount" in ns:
         mounts = _expand_mounts(config, bundle, cgroup_mounts)
-        _set_mounts(p, mounts)
+        _set_mounts(p, mounts, config)
         _set_devices(p, config, mounts, userns)
     else:
         _refuse_without_mount_ns(config)

@@ -71,9 +71,12 @@ def test_a_frozen_cgroup_is_refused_without_waiting(runtime, bundle, frozen_leve
         if frozen_level == "parent":
             assert [d for d in ctr_dirs if os.path.exists(d)] == []     # what it made, removed
     finally:
+        # the container's own (pre-made) cgroup is the container's: the failed create may
+        # remove it as runc's destroy does; a frozen parent is the test's and stays
         if os.path.exists(cgdir):
             with open(os.path.join(cgdir, name), "w") as f:
                 f.write(thawed)
-        for d in ctr_dirs if frozen_level == "container" else ():
-            if os.path.exists(d):       # the test's own: whether a failed create removes it is not asked here
-                os.rmdir(d)
+        if frozen_level == "container":
+            for d in ctr_dirs:
+                if os.path.exists(d):
+                    os.rmdir(d)

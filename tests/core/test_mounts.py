@@ -105,6 +105,87 @@ def test_bind_leaves_submounts_out_and_rbind_takes_them(runtime, bundle, dir_wit
     assert out.split() == ["--", "marker"]
 
 
+# The runtime-spec's Linux mount options, each on a tmpfs of its own (a new superblock,
+# so the superblock flags show too): (options, shown, not shown), as /proc/self/mountinfo
+# shows them, per-mount options and superblock options together. A clearing option
+# comes after the one it clears. mand (MAY) is gone from Linux 5.15+; iversion, silent,
+# loud and defaults show nowhere: those mounts only have to be there.
+SPEC_MOUNT_OPTIONS = [
+    (["ro"], {"ro"}, {"rw"}), (["ro", "rw"], {"rw"}, {"ro"}),
+    (["nosuid"], {"nosuid"}, set()), (["nosuid", "suid"], set(), {"nosuid"}),
+    (["nodev"], {"nodev"}, set()), (["nodev", "dev"], set(), {"nodev"}),
+    (["noexec"], {"noexec"}, set()), (["noexec", "exec"], set(), {"noexec"}),
+    (["noatime"], {"noatime"}, {"relatime"}), (["noatime", "atime"], {"relatime"}, {"noatime"}),
+    (["relatime"], {"relatime"}, {"noatime"}), (["strictatime"], set(), {"relatime", "noatime"}),
+    (["strictatime", "nostrictatime"], {"relatime"}, set()),
+    (["norelatime"], {"relatime"}, set()),  # the kernel's default without strictatime/noatime
+    (["nodiratime"], {"nodiratime"}, set()), (["nodiratime", "diratime"], set(), {"nodiratime"}),
+    (["nosymfollow"], {"nosymfollow"}, set()), (["nosymfollow", "symfollow"], set(), {"nosymfollow"}),
+    (["sync"], {"sync"}, set()), (["sync", "async"], set(), {"sync"}),
+    (["dirsync"], {"dirsync"}, set()),
+    (["lazytime"], {"lazytime"}, set()), (["lazytime", "nolazytime"], set(), {"lazytime"}),
+    (["mand"], set(), set()), (["mand", "nomand"], set(), {"mand"}),
+    (["iversion"], set(), set()), (["noiversion"], set(), set()),
+    (["silent"], set(), set()), (["loud"], set(), set()), (["defaults"], set(), set()),
+    (["private"], set(), set()), (["rprivate"], set(), set()), (["unbindable"], set(), set()),
+    (["runbindable"], set(), set()), (["slave"], set(), set()), (["rslave"], set(), set()),
+    (["shared"], set(), set()), (["rshared"], set(), set()),
+]
+
+
+def test_every_mount_option_of_the_spec_shows_in_mountinfo(runtime, bundle):
+    for i, (options, _, _) in enumerate(SPEC_MOUNT_OPTIONS):
+        add_mount(bundle, f"/opt{i}", "tmpfs", "tmpfs", options)
+    mounts = container_mounts(runtime, bundle)
+    for i, (options, shown, not_shown) in enumerate(SPEC_MOUNT_OPTIONS):
+        point, opts, optional, fstype, super_opts = at(mounts, f"/opt{i}")
+        assert fstype == "tmpfs"
+        assert shown <= opts | super_opts and not not_shown & (opts | super_opts), (options, opts, super_opts)
+        tags = {t.split(":")[0] for t in optional}
+        if options[0] in ("shared", "rshared"):
+            assert "shared" in tags, optional
+        if options[0] in ("unbindable", "runbindable"):
+            assert "unbindable" in tags, optional
+
+
+@pytest.fixture
+def locked_down_submount(tmp_path):
+    """A host directory with a submount whose flags are all set: ro, nosuid, nodev,
+    noexec, noatime, nodiratime, nosymfollow."""
+    src = tmp_path / "locked"
+    (src / "sub").mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,ro,nosuid,nodev,noexec,noatime,nodiratime,nosymfollow",
+                    "oci-test-sub", str(src / "sub")], check=True)
+    yield src
+    subprocess.run(["umount", str(src / "sub")], check=True)
+
+
+RECURSIVE_SETS = [("rro", "ro"), ("rnosuid", "nosuid"), ("rnodev", "nodev"), ("rnoexec", "noexec"),
+                  ("rnoatime", "noatime"), ("rnodiratime", "nodiratime"), ("rnosymfollow", "nosymfollow")]
+RECURSIVE_CLEARS = [("rrw", "ro"), ("rsuid", "nosuid"), ("rdev", "nodev"), ("rexec", "noexec"),
+                    ("ratime", "noatime"), ("rdiratime", "nodiratime"), ("rsymfollow", "nosymfollow")]
+
+
+def test_recursive_options_reach_every_mount_of_the_tree(runtime, bundle, dir_with_submount, locked_down_submount):
+    """rro, rnosuid, ... (mount_setattr AT_RECURSIVE): on the bind and its submount; the
+    plain ro of an rbind stays on the top mount only (as runc)."""
+    for option, _ in RECURSIVE_SETS:
+        add_mount(bundle, f"/set-{option}", "bind", str(dir_with_submount), ["rbind", option])
+    for option, _ in RECURSIVE_CLEARS:
+        add_mount(bundle, f"/clear-{option}", "bind", str(locked_down_submount), ["rbind", option])
+    add_mount(bundle, "/plain-ro", "bind", str(dir_with_submount), ["rbind", "ro"])
+    add_mount(bundle, "/rstrict", "bind", str(locked_down_submount), ["rbind", "rstrictatime"])
+    add_mount(bundle, "/rrelatime", "bind", str(locked_down_submount), ["rbind", "rrelatime"])
+    mounts = container_mounts(runtime, bundle)
+    for option, flag in RECURSIVE_SETS:
+        assert flag in at(mounts, f"/set-{option}")[1] and flag in at(mounts, f"/set-{option}/sub")[1], option
+    for option, flag in RECURSIVE_CLEARS:
+        assert flag not in at(mounts, f"/clear-{option}/sub")[1], option
+    assert "ro" in at(mounts, "/plain-ro")[1] and "rw" in at(mounts, "/plain-ro/sub")[1]
+    assert not {"noatime", "relatime"} & at(mounts, "/rstrict/sub")[1]
+    assert "relatime" in at(mounts, "/rrelatime/sub")[1] and "noatime" not in at(mounts, "/rrelatime/sub")[1]
+
+
 def test_mounts_are_made_in_order(runtime, bundle):
     add_mount(bundle, "/stack", "tmpfs", "tmpfs", ["size=1m"])
     add_mount(bundle, "/stack/inner", "tmpfs", "tmpfs", ["size=2m"])

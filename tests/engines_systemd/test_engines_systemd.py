@@ -59,7 +59,7 @@ def test_ctr_with_the_systemd_cgroup_option(engines):
     cname = name()
     ctr = ["ctr", "-n", "oci-test"]
     sh(*ctr, "run", "-d", "--runtime", "io.containerd.runc.v2", "--runc-binary", WRAPPER, "--runc-systemd-cgroup",
-       "--cgroup", f"system.slice:cri-containerd:{cname}", f"docker.io/library/{IMAGE}:latest", cname, "sleep", "1000")
+       "--cgroup", f"system.slice:cri-containerd:{cname}", "--rootfs", engines, cname, "sleep", "1000")  # rootfs as image
     unit = f"cri-containerd-{cname}.scope"
     try:
         pid = [line.split()[1] for line in sh(*ctr, "task", "ls").stdout.splitlines() if line.startswith(cname)][0]
@@ -76,10 +76,11 @@ def test_ctr_with_the_systemd_cgroup_option(engines):
 
 def test_podman_with_its_defaults(engines):
     assert sh("podman", "info", "--format", "{{.Host.CgroupManager}}").stdout.strip() == "systemd"
-    assert sh("podman", "run", "--rm", IMAGE, "echo", "hi").stdout == "hi\n"
-    memory_max = sh("podman", "run", "--rm", "-m", "64m", IMAGE, "cat", "/sys/fs/cgroup/memory.max").stdout
+    rootfs = ["--rootfs", engines]  # the first argument is then the rootfs, not an image
+    assert sh("podman", "run", "--rm", *rootfs, "echo", "hi").stdout == "hi\n"
+    memory_max = sh("podman", "run", "--rm", "-m", "64m", *rootfs, "cat", "/sys/fs/cgroup/memory.max").stdout
     assert memory_max == f"{64 << 20}\n"
-    cid = sh("podman", "run", "-d", IMAGE, "sleep", "1000").stdout.strip()
+    cid = sh("podman", "run", "-d", *rootfs, "sleep", "1000").stdout.strip()
     unit = f"libpod-{cid}.scope"
     try:
         assert show(unit, "ActiveState", "Slice") == {"ActiveState": "active", "Slice": "machine.slice"}

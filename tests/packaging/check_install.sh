@@ -2,7 +2,8 @@
 # Packaging as a Python user meets it: fresh venvs with the newest pip, then
 #   1. `pip install .`                      (build isolation: pyproject.toml's build requirements)
 #   2. `python -m build` (sdist, then the wheel from the sdist) and `pip install <wheel>`
-# Each must give a working `ociruntime` command (`run` of a busybox bundle), the Python
+# Each must give a working `ociruntime` command (the C front door, handing `run` of a busybox
+# bundle to the Python layer `ociruntime-py` beside it), the Python
 # API (`ociruntime.run`, `Runtime`), and networking (the _netlink extension built and
 # importable; tests/network/test_bridge.py, which reads links back with pyroute2, run
 # against the installed package from outside the checkout). Needs root and network access to PyPI. Leaves nothing behind.
@@ -18,6 +19,9 @@ check() {  # check VENV: the command, the API and networking from an installed o
     venv=$1
     name=$(basename "$venv")
     echo "== $name: $("$venv/bin/ociruntime" --version | head -1)"
+    # the command is the C front door (an ELF), the Python layer it hands over to beside it
+    [ "$(head -c 4 "$venv/bin/ociruntime" | tail -c 3)" = ELF ] && [ -x "$venv/bin/ociruntime-py" ] ||
+        { echo "FAIL: $name: ociruntime is not the front door beside ociruntime-py"; exit 1; }
     case "$(cd /tmp && "$venv/bin/python" -c 'import ociruntime.api as a; print(a.__file__)')" in
         "$venv"/*) ;;
         *) echo "FAIL: $name imports ociruntime from outside its venv"; exit 1 ;;

@@ -62,7 +62,10 @@ def test_create_plan(bundle):
     ({"process": {"args": ["sh"], "capabilities": {"bounding": ["CAP_NOPE"]}}},
      "process.capabilities.bounding", "unknown capability"),
     ({"mounts": [{"destination": "rel", "type": "tmpfs"}]}, "mounts[0] (rel)", "absolute path"),
-    ({"mounts": [{"destination": "/m", "type": "tmpfs", "options": ["idmap"]}]}, "mounts[0] (/m)", "not supported"),
+    ({"mounts": [{"destination": "/m", "type": "tmpfs", "options": ["idmap"]}]}, "mounts[0] (/m)",
+     "idmapped mounts must be bind mounts"),
+    ({"mounts": [{"destination": "/m", "type": "bind", "source": "/srv", "options": ["ridmap"]}]}, "mounts[0] (/m)",
+     "ridmap without uidMappings/gidMappings needs the container's user namespace"),
     ({"linux": {"namespaces": [{"type": "mount"}], "sysctl": {"net.ipv4.ip_forward": "1"}}},
      "linux.sysctl", "needs a network namespace"),
     ({"linux": {"namespaces": [{"type": "pid", "path": "/nonexistent/ns"}]}}, "linux.namespaces", "does not exist"),
@@ -75,8 +78,17 @@ def test_refusals_name_the_field(bundle, change, field, message):
 
 
 def test_mount_options_as_runc_reads_them():
-    flags, propagation, data = planmod.parse_mount_options(["nosuid", "rw", "rprivate", "mode=755", "size=1k"], "m")
-    assert flags == linux.MS_NOSUID and propagation == linux.MS_PRIVATE | linux.MS_REC and data == "mode=755,size=1k"
+    o = planmod.parse_mount_options(["nosuid", "rw", "rprivate", "mode=755", "size=1k", "nosymfollow"])
+    assert o.flags == linux.MS_NOSUID | linux.MS_NOSYMFOLLOW and o.propagation == linux.MS_PRIVATE | linux.MS_REC
+    assert o.data == "mode=755,size=1k" and (o.rec_set, o.rec_clear, o.idmap) == (0, 0, None)
+
+
+def test_recursive_options_are_mount_setattr_attributes():
+    o = planmod.parse_mount_options(["rbind", "rro", "rnosuid", "rrw", "rexec", "rnoatime", "ridmap"])
+    assert o.flags == linux.MS_BIND | linux.MS_REC and o.idmap == "ridmap"
+    assert o.rec_set == linux.MOUNT_ATTR_NOSUID | linux.MOUNT_ATTR_NOATIME
+    # the last of rro/rrw wins; an atime option replaces the whole atime field
+    assert o.rec_clear == linux.MOUNT_ATTR_RDONLY | linux.MOUNT_ATTR_NOEXEC | linux.MOUNT_ATTR__ATIME
 
 
 def test_without_a_mount_namespace_nothing_is_mounted(bundle):

@@ -41,58 +41,65 @@ def timed(cmd):
     return wall, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
 
 
-def measure(runtime_cmd, systemd, work, rounds, trace=None):
-    """Median (create wall, create CPU, delete wall[, cgroup phases]) over `rounds` containers; with
-    `trace` (ociruntime), the "cgroup" + "cgroup enter" phases of --trace too (systemd's unit start
-    is in "cgroup enter": StartTransientUnit with stage 1)."""
-    bundle, root = os.path.join(work, "bundle"), os.path.join(work, "root")
+ROWS = (("ociruntime", False), ("ociruntime", True), ("runc", False), ("runc", True))
+
+
+def measure(work, rounds):
+    """Per row of ROWS, the median (create wall, create CPU, delete wall[, cgroup phases]) over `rounds`
+    containers, the rows interleaved round by round (the VM's speed drifts with the host's load).
+    ociruntime's rows add the "cgroup" + "cgroup enter" phases of --trace (systemd's unit start is
+    in "cgroup enter": StartTransientUnit with stage 1)."""
+    bundle = os.path.join(work, "bundle")
     os.makedirs(bundle, exist_ok=True)
     config = make_bundle(bundle, ["sleep", "100"])
     config["linux"]["resources"] = RESOURCES
-    cmd = runtime_cmd + ["--root", root] + (["--systemd-cgroup"] if systemd else [])
-    samples = []
+    commands = {"ociruntime": ociruntime_command(), "runc": [shutil.which("runc") or "runc"]}
+    samples = {row: [] for row in ROWS}
     for i in range(rounds + 1):  # the first round warms caches and is dropped
-        cid = f"b{os.getpid()}-{i}"
-        config["linux"]["cgroupsPath"] = f"system.slice:ocibench:{cid}" if systemd else f"/ocibench-{cid}"
-        with open(os.path.join(bundle, "config.json"), "w") as f:
-            json.dump(config, f)
-        create = timed(cmd + (["--trace", trace] if trace else []) + ["create", "--bundle", bundle, cid])
-        delete = timed(cmd + ["delete", "--force", cid])
-        reap_orphans()
-        if i:
-            samples.append((create[0], create[1], delete[0]))
-    shutil.rmtree(bundle)
-    result = [statistics.median(column) for column in zip(*samples)]
-    if trace:
-        with open(trace) as f:
-            records = [json.loads(line) for line in f][1:]
-        os.unlink(trace)
-        result.append(statistics.median(r["phases_ms"]["cgroup"] + r["phases_ms"].get("cgroup enter", 0)
-                                        for r in records))
-    return result
+        for name, systemd in ROWS:
+            cid = f"b{os.getpid()}-{i}-{name}-{int(systemd)}"
+            trace = os.path.join(work, f"trace-{systemd}.json") if name == "ociruntime" else None
+            cmd = commands[name] + ["--root", os.path.join(work, "root")] + (["--systemd-cgroup"] if systemd else [])
+            config["linux"]["cgroupsPath"] = f"system.slice:ocibench:{cid}" if systemd else f"/ocibench-{cid}"
+            with open(os.path.join(bundle, "config.json"), "w") as f:
+                json.dump(config, f)
+            create = timed(cmd + (["--trace", trace] if trace else []) + ["create", "--bundle", bundle, cid])
+            delete = timed(cmd + ["delete", "--force", cid])
+            reap_orphans()
+            if i:
+                samples[(name, systemd)].append((create[0], create[1], delete[0]))
+    rows = {}
+    for (name, systemd), values in samples.items():
+        rows[(name, systemd)] = [statistics.median(column) for column in zip(*values)]
+        if name == "ociruntime":
+            with open(os.path.join(work, f"trace-{systemd}.json")) as f:
+                records = [json.loads(line) for line in f][1:]
+            rows[(name, systemd)].append(statistics.median(
+                r["phases_ms"]["cgroup"] + r["phases_ms"].get("cgroup enter", 0) for r in records))
+    return rows
 
 
 def library(rounds):
-    """Median (wall ms, CPU ms) of open_manager+create+enter(a sleeping child) per driver."""
+    """Median (wall ms, CPU ms) of open_manager+create+enter(a sleeping child) per driver, the
+    drivers interleaved round by round; the first round (imports, caches) is dropped."""
     sys.path.insert(0, REPO)
     from ociruntime.cgroups import open_manager, resources_for_spec
     resources = resources_for_spec({"resources": RESOURCES})
-    out = {}
-    for systemd in (False, True, False, True):  # the first pass warms imports and caches
-        samples = []
-        for i in range(rounds):
+    samples = {False: [], True: []}
+    for i in range(rounds + 1):
+        for systemd in (False, True):
             child = subprocess.Popen(["sleep", "100"])
             name = f"ocibench-lib-{os.getpid()}-{i}"
             wall, cpu = time.perf_counter(), time.process_time()
             mgr = open_manager(f"system.slice:ocibench:{name}" if systemd else f"/{name}", name, systemd=systemd)
             mgr.create(resources)
             mgr.enter(child.pid)
-            samples.append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
+            if i:
+                samples[systemd].append(((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
             child.kill()
             child.wait()
             mgr.destroy()
-        out[systemd] = [statistics.median(column) for column in zip(*samples)]
-    return out
+    return {systemd: [statistics.median(column) for column in zip(*values)] for systemd, values in samples.items()}
 
 
 def import_ms():
@@ -107,7 +114,7 @@ def import_ms():
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 8
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     lib = library(rounds)
     imports = import_ms()
@@ -117,11 +124,7 @@ def main():
           f"import: v2 manager {imports['v2']:.1f}, systemd manager {imports['systemd']:.1f}")
     work = tempfile.mkdtemp(prefix="oci-bench-sd-")
     try:
-        rows = {}
-        for name, cmd in (("ociruntime", ociruntime_command()), ("runc", [shutil.which("runc") or "runc"])):
-            for systemd in (False, True):
-                trace = os.path.join(work, "trace.json") if name == "ociruntime" else None
-                rows[(name, systemd)] = measure(cmd, systemd, work, rounds, trace)
+        rows = measure(work, rounds)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"CLI create/delete, median of {rounds} (ms; CPU = the runtime process's own):")

@@ -6,12 +6,12 @@
 # (tests/vm/bench_systemd.py).
 # Usage: tests/vm/run_systemd.sh [extra pytest args]      e.g. tests/vm/run_systemd.sh -k slice
 #        SYSTEMD_TESTS=tests/systemd tests/vm/run_systemd.sh   (one suite only)
-#        SYSTEMD_BENCH_ROUNDS=10 tests/vm/run_systemd.sh       (rounds per bench row, default 5)
+#        SYSTEMD_BENCH_ROUNDS=10 tests/vm/run_systemd.sh       (rounds per bench row, default 3)
 set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 py=${OCIRUNTIME_PYTHON:-/opt/ociruntime/bin/python}
 tests=${SYSTEMD_TESTS:-tests/systemd tests/engines_systemd}
-rounds=${SYSTEMD_BENCH_ROUNDS:-5}
+rounds=${SYSTEMD_BENCH_ROUNDS:-3}
 # as run_v2.sh: temp files on the guest's tmpfs, unbuffered output, one more try after a timeout only
 run_vm() {
     "${VMRUN:-$repo/../shared/vmrun}" --systemd --rw "$repo" --rw /tmp --env TMPDIR=/var/tmp \

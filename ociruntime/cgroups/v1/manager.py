@@ -139,12 +139,18 @@ class V1Manager(Manager):
             raise CgroupError("cgroups: the freezer controller is not mounted")
         return self._dir("freezer")
 
-    def pids(self):
+    def procs_dir(self):
         for controller in PIDS_SOURCES:
             cgdir = self._dir(controller)
             if cgdir:
-                return files.tree_pids(cgdir)
-        return files.tree_pids(next(iter(self.paths.values())))
+                return cgdir
+        return next(iter(self.paths.values()))
+
+    def freezer_dir(self):
+        return self._dir("freezer")
+
+    def pids(self):
+        return files.tree_pids(self.procs_dir())
 
     def stats(self):
         from .. import stats

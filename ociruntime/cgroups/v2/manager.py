@@ -5,7 +5,7 @@ import os
 from ociruntime.errors import CgroupError, RuntimeFailure
 
 from .. import files
-from ..base import SIGKILL, Manager
+from ..base import Manager
 
 # Controller modules are imported where used: `delete`, `kill` or `pause` need none of
 # the resource writers, and every call pays its imports.
@@ -123,12 +123,11 @@ class V2Manager(Manager):
     def pids(self):
         return files.tree_pids(self.path)
 
-    def kill_all(self, signum):
-        """SIGKILL through cgroup.kill where the kernel has it (5.14+): atomic, no fork race."""
-        if signum == SIGKILL and files.exists(self.path, "cgroup.kill"):
-            files.write(self.path, "cgroup.kill", 1, "cgroups: kill")
-        else:
-            super().kill_all(signum)
+    def procs_dir(self):
+        return self.path
+
+    def freezer_dir(self):
+        return self.path
 
     def stats(self):
         from .. import stats
