@@ -405,7 +405,7 @@ int oci_start_connect(int state_dir_fd)
     return sock;
 }
 
-int oci_start_release(int sock, int state_dir_fd, const char *state_json, char *reply, int replylen)
+int oci_start_release(int sock, int state_dir_fd, const char *state_json, int init_pid, char *reply, int replylen)
 {
     size_t len = strlen(state_json), used = 0;
     int stub, sent;
@@ -436,5 +436,7 @@ int oci_start_release(int sock, int state_dir_fd, const char *state_json, char *
     }
     reply[used] = 0;
     close(sock);
+    if (used > 0)  /* the init reported a failure and exits: no "running" after a failed start */
+        oci_wait_exit(init_pid, 2000);
     return used > 0;
 }

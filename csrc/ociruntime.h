@@ -216,6 +216,7 @@ int oci_cgroup_remove_tree(const char *dir, char *err, int errlen);
  * connect to its start socket in the state dir: the connected socket, or -errno when
  * no init listens; then remove the socket file, send the state (and the exec stub
  * riding on it), read the reply and close: 0: started; 1: the init answered (reply:
- * its text); -1: the connection broke (reply: why). */
+ * its text; the init is waited for, up to 2 s, so that the failed start reads as
+ * stopped at once); -1: the connection broke (reply: why). */
 int oci_start_connect(int state_dir_fd);
-int oci_start_release(int sock, int state_dir_fd, const char *state_json, char *reply, int replylen);
+int oci_start_release(int sock, int state_dir_fd, const char *state_json, int init_pid, char *reply, int replylen);

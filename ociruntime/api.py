@@ -75,6 +75,20 @@ class Runtime:
                          trace=trace, systemd_cgroup=self.systemd_cgroup).close()
         return Container(self, container_id)
 
+    def restore(self, container_id: str, bundle: str, image_path: str, *, criu: str = "criu",
+                pid_file: "str | None" = None, console_socket: "str | None" = None, no_pivot: bool = False,
+                _console: "Any" = None, **options: "Any") -> "Container":
+        """A running container restored from a checkpoint's images (Container.checkpoint)
+        with the bundle's config: its init is this process's child. options: runc's
+        restore flags (work_path, tcp_established, ext_unix_sk, shell_job, file_locks,
+        manage_cgroups_mode, empty_ns, auto_dedup, lazy_pages). On failure nothing is left."""
+        from .container import checkpoint
+        opts = checkpoint.Options(image_path=image_path, **options)
+        checkpoint.restore(self.root, container_id, bundle, criu, opts, pid_file=pid_file,
+                           console_socket=console_socket, no_pivot=no_pivot, console=_console, warn=self.warn,
+                           systemd_cgroup=self.systemd_cgroup)
+        return Container(self, container_id)
+
     def get(self, container_id: str) -> "Container":
         """The container with this id; NotFound if there is none (StateDamaged if its
         state cannot be read)."""
@@ -208,6 +222,17 @@ class Container:
         return execmod.exec_process(self._root, self.id, process, pid_file=pid_file,
                                     console_socket=console_socket, detach=detach, preserve_fds=preserve_fds)
 
+    def checkpoint(self, image_path: str, *, criu: str = "criu", leave_running: bool = False,
+                   pre_dump: bool = False, **options: "Any") -> None:
+        """Save the container's processes with CRIU into image_path. Unless leave_running
+        or pre_dump the container is then stopped and deleted (as runc leaves it).
+        options: runc's checkpoint flags (work_path, parent_path, tcp_established,
+        ext_unix_sk, shell_job, file_locks, manage_cgroups_mode, empty_ns, auto_dedup,
+        lazy_pages, status_fd, page_server)."""
+        from .container import checkpoint
+        opts = checkpoint.Options(image_path=image_path, leave_running=leave_running, pre_dump=pre_dump, **options)
+        checkpoint.checkpoint(self._root, self.id, criu, opts, warn=self.runtime.warn)
+
     def processes(self) -> "list[int]":
         """Host pids of every process in the container's cgroup (empty once stopped)."""
         from .container import cgroup_commands
@@ -302,6 +327,42 @@ def run(bundle: str, container_id: "str | None" = None, *, root: str = DEFAULT_R
         c.delete(force=True)
         if trace:
             trace("deleted")
+    return exit_code(status)
+
+
+def restore_and_wait(rt: Runtime, container_id: str, bundle: str, *, image_path: "str | None" = None,
+                     detach: bool = False, console_socket: "str | None" = None, forward_signals: bool = False,
+                     **options: "Any") -> int:
+    """`restore` as the CLI runs it (as `run` for create): restored, then, unless
+    detach, waited for and deleted; a terminal without console_socket is this
+    process's own. The container's exit code (0 when detached)."""
+    from .container.console import console_pair
+    from .container.signals import exit_code, forward_signals as forward
+    pair = None if detach or console_socket else console_pair()
+    try:
+        c = rt.restore(container_id, bundle, image_path or "", console_socket=console_socket,
+                       _console=pair[1] if pair else None, **options)
+    finally:
+        if pair:
+            pair[1].close()
+    master = None
+    try:
+        if pair and c.config["process"].get("terminal"):
+            from .container.console import receive_master
+            master = receive_master(pair[0])
+    finally:
+        if pair:
+            pair[0].close()
+    if detach:
+        return 0
+    pid = c.pid
+    if forward_signals:
+        forward(pid)
+    if master is not None:
+        from .container.console import proxy_terminal
+        proxy_terminal(master)
+    status = _reap(pid)
+    c.delete(force=True)
     return exit_code(status)
 
 

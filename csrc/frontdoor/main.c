@@ -32,6 +32,7 @@
 static char **g_argv;
 static int g_damaged_to_python;  /* `delete`: a damaged state is the Python layer's to clean up */
 static const char *g_log_path;
+static int g_log_fd = -1;   /* --log, opened before anything is done (log.py Log) */
 static int g_log_json;
 
 /* --- handing over ------------------------------------------------------------------ */
@@ -94,8 +95,7 @@ static void log_line(const char *level, const char *msg)
     char stamp[64], *line = NULL;
     size_t len = 0;
     FILE *f;
-    int fd;
-    if (!g_log_path)
+    if (g_log_fd < 0)
         return;
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
@@ -113,11 +113,8 @@ static void log_line(const char *level, const char *msg)
         fputc('\n', f);
     }
     fclose(f);
-    fd = open(g_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, line, len) != (ssize_t) len)
+    if (write(g_log_fd, line, len) != (ssize_t) len)
         fprintf(stderr, "ociruntime: cannot write log %s: %s\n", g_log_path, strerror(errno));
-    if (fd >= 0)
-        close(fd);
     free(line);
 }
 
@@ -519,7 +516,7 @@ static int cmd_start(const char *root, const char *id)
         free(state);
         return fail("the container's init is gone: %s", strerror(-rc));
     }
-    rc = oci_start_release(rc, c.dir_fd, state, reply, sizeof reply);
+    rc = oci_start_release(rc, c.dir_fd, state, (int) c.pid, reply, sizeof reply);
     free(state);
     if (rc < 0)
         return fail("start: %s", reply);
@@ -736,9 +733,12 @@ int main(int argc, char **argv)
         else if (bool_flag(arg, "systemd-cgroup")) continue;  /* the state knows its driver */
         else handover();  /* --debug (its lines are the Python layer's), --trace, --help, a flag unknown here */
     }
+    /* an unknown format or a log that cannot be opened: refused by the Python layer in runc's words */
     if (strcmp(log_format, "text") && strcmp(log_format, "json"))
-        handover();  /* the Python layer refuses it in runc's words */
+        handover();
     g_log_json = !strcmp(log_format, "json");
+    if (g_log_path && (g_log_fd = open(g_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) < 0)
+        handover();
     if (version) {
         printf("ociruntime version %s\ncommit: %s\nspec: %s\n", OCI_VERSION, OCI_VERSION, OCI_SPEC_VERSION);
         return 0;

@@ -17,7 +17,7 @@ GLOBAL_FLAGS = [
     Flag("debug", "debug", help="debug logging"),
     Flag("systemd-cgroup", "systemd_cgroup", help="cgroups as systemd units (cgroupsPath slice:prefix:name)"),
     Flag("rootless", "rootless", True, "auto", help="ignored: rootless mode is detected"),
-    Flag("criu", "criu", True, "criu", help="ignored: checkpoint/restore is not supported"),
+    Flag("criu", "criu", True, "criu", help="path to the criu binary (checkpoint, restore)"),
     Flag("trace", "trace", True, os.environ.get("OCIRUNTIME_TRACE"), help="write per-phase timings (JSON) to this file"),
     Flag("v,version", "version", help="print the version"),
 ]
@@ -31,6 +31,36 @@ _CREATE_FLAGS = [
     Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3) to the container"),
 ]
 
+# checkpoint and restore (runc's flags; cli/criu_commands.py)
+_CRIU_FLAGS = [
+    Flag("image-path", "image_path", True, None, help="path for the CRIU image files (default: ./checkpoint)"),
+    Flag("work-path", "work_path", True, None, help="path for CRIU's work files and log (default: the image path)"),
+    Flag("tcp-established", "tcp_established", help="allow open TCP connections"),
+    Flag("ext-unix-sk", "ext_unix_sk", help="allow external unix sockets"),
+    Flag("shell-job", "shell_job", help="allow shell jobs"),
+    Flag("file-locks", "file_locks", help="handle file locks"),
+    Flag("manage-cgroups-mode", "manage_cgroups_mode", True, None, help="cgroups mode: soft|full|strict (default: soft)"),
+    Flag("empty-ns", "empty_ns", True, [], help="create a namespace but do not restore its properties (network)"),
+    Flag("auto-dedup", "auto_dedup", help="enable auto deduplication of memory images"),
+    Flag("lazy-pages", "lazy_pages", help="use userfaultfd to lazily restore memory pages"),
+]
+
+_CHECKPOINT_FLAGS = _CRIU_FLAGS + [
+    Flag("parent-path", "parent_path", True, None, help="previous (pre-dump) images, relative to --image-path"),
+    Flag("leave-running", "leave_running", help="leave the container running after the checkpoint"),
+    Flag("pre-dump", "pre_dump", help="dump memory only, leave the container running"),
+    Flag("status-fd", "status_fd", True, -1, int, help="CRIU writes \\0 to this fd once lazy pages are ready"),
+    Flag("page-server", "page_server", True, None, help="ADDRESS:PORT of the page server"),
+]
+
+_RESTORE_FLAGS = _CRIU_FLAGS + [
+    Flag("b,bundle", "bundle", True, ".", help="path to the OCI bundle"),
+    Flag("d,detach", "detach", help="do not wait for the restored container"),
+    Flag("pid-file", "pid_file", True, None, help="write the restored init's pid here"),
+    Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
+    Flag("no-subreaper", "no_subreaper", help="accepted: the restored init is this process's own child"),
+    Flag("no-pivot", "no_pivot", help="accepted: CRIU restores the mount namespace as it was"),
+]
 
 
 def _usage():
@@ -127,7 +157,7 @@ def cmd_spec(rt, o, args, log, trace):
 def cmd_features(rt, o, args, log, trace):
     from .. import jsonio as json
     from ..spec.features import features
-    sys.stdout.write(json.dumps(features(), indent=2) + "\n")
+    sys.stdout.write(json.dumps(features(o["criu"]), indent=2) + "\n")
     return 0
 
 
@@ -207,6 +237,16 @@ def _pid_for_network(root, container_id):
     return pid_for_network(root, container_id)
 
 
+def cmd_checkpoint(rt, o, args, log, trace):
+    from .criu_commands import checkpoint
+    return checkpoint(rt, o, args[0])
+
+
+def cmd_restore(rt, o, args, log, trace):
+    from .criu_commands import restore
+    return restore(rt, o, args[0])
+
+
 # name -> Command: usage, flags, the number of arguments and its handler, in `--help` order
 COMMANDS = {c.name: c for c in [
     Command("create", cmd_create, "[options] <container-id>", "Create a container from a bundle; `start` runs its process.",
@@ -260,6 +300,10 @@ COMMANDS = {c.name: c for c in [
     Command("events", cmd_events, "[options] <container-id>", "Resource usage statistics (and OOM events) as JSON.",
             [Flag("stats", "stats", help="print one stats event and exit"),
              Flag("interval", "interval", True, "5s", help="stats interval")], 1, 1),
+    Command("checkpoint", cmd_checkpoint, "[options] <container-id>", "Checkpoint a running container with CRIU.",
+            _CHECKPOINT_FLAGS, 1, 1),
+    Command("restore", cmd_restore, "[options] <container-id>", "Restore a container from a CRIU checkpoint.",
+            _RESTORE_FLAGS, 1, 1),
     Command("network", cmd_network, "create|ls|inspect|rm|connect|disconnect [options] ...",
             "Manage bridge networks (`network --help`).", [], 0, -1, flags_after_args=False),
 ]}
@@ -309,6 +353,7 @@ def _dispatch(g, name, cmd_args, log):
     if cmd is None:
         raise InvalidArgument(f"no such command: {name}")
     o, args = parse(cmd_args, cmd.flags, what=name, flags_after_args=cmd.flags_after_args)
+    o["criu"] = g["criu"]
     if o["help"] and name != "network":
         sys.stdout.write(cmd.help_text(PROG))
         return 0

@@ -306,7 +306,8 @@ def _release_init(c, trace=None):
     if trace:
         trace("connected")
     reply = ffi.new("char[]", lib.OCI_REPLY_LEN)
-    rc = lib.oci_start_release(sock, c.dir_fd, _state_json(c, "created").encode(), reply, lib.OCI_REPLY_LEN)
+    rc = lib.oci_start_release(sock, c.dir_fd, _state_json(c, "created").encode(), c.state["pid"], reply,
+                               lib.OCI_REPLY_LEN)
     text = ffi.string(reply).decode(errors="replace")
     if rc < 0:
         raise SpawnError(f"start: {text}")

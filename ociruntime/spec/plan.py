@@ -3,7 +3,6 @@
 Everything the kernel will be asked happens in C; every decision about what to ask
 is made here, where errors can name the config field they come from."""
 import os
-from typing import NamedTuple
 
 from .. import linux
 from ..errors import ConfigError
@@ -51,16 +50,16 @@ class Plan:
         return arr
 
 
-class MountOptions(NamedTuple):
+class MountOptions:
     """A mount's options, read as runc 1.2 reads them: MS_* flags for mount(2), the
     propagation, the fs-specific data, the mount_setattr(2) attributes of the recursive
-    options (set and cleared, AT_RECURSIVE) and "idmap"/"ridmap" (None: neither)."""
-    flags: int
-    propagation: int
-    data: "str | None"
-    rec_set: int
-    rec_clear: int
-    idmap: "str | None"
+    options (set and cleared, AT_RECURSIVE) and "idmap"/"ridmap" (None: neither).
+    A plain class: typing's NamedTuple would cost `create` its import."""
+    __slots__ = ("flags", "propagation", "data", "rec_set", "rec_clear", "idmap")
+
+    def __init__(self, flags, propagation, data, rec_set, rec_clear, idmap):
+        self.flags, self.propagation, self.data = flags, propagation, data
+        self.rec_set, self.rec_clear, self.idmap = rec_set, rec_clear, idmap
 
 
 def parse_mount_options(options):
@@ -191,7 +190,8 @@ def _set_mounts(p, mounts, config):
         where = f"mounts[{m.get('config_index', i)}] ({m['destination']})"
         if not m["destination"].startswith("/"):
             raise ConfigError(where, "destination must be an absolute path")
-        flags, propagation, data, rec_set, rec_clear, idmap = parse_mount_options(m.get("options"))
+        opts = parse_mount_options(m.get("options"))
+        flags, idmap = opts.flags, opts.idmap
         if not idmap and (m.get("uidMappings") or m.get("gidMappings")):
             idmap = "idmap"  # mappings without the option: still an idmapped mount (as runc)
         if idmap:
@@ -214,10 +214,10 @@ def _set_mounts(p, mounts, config):
         arr[i].destination = p.string(os.path.normpath(m["destination"]))
         arr[i].type = p.string(mtype)
         arr[i].flags = flags
-        arr[i].propagation = propagation
-        arr[i].data = p.string(data)
-        arr[i].rec_attr_set = rec_set
-        arr[i].rec_attr_clr = rec_clear
+        arr[i].propagation = opts.propagation
+        arr[i].data = p.string(opts.data)
+        arr[i].rec_attr_set = opts.rec_set
+        arr[i].rec_attr_clr = opts.rec_clear
     p.c.n_mounts = len(mounts)
 
 

@@ -3,6 +3,7 @@ alone (c_only: a hand-over would fail), observed from the kernel (/proc, cgroup 
 and the state dir; and the same output from the Python layer for the same container."""
 import json
 import os
+import subprocess
 import time
 
 import pytest
@@ -182,7 +183,6 @@ def test_the_same_lock_as_the_python_layer(runtime, c_only, bundle):
     """A call waits while another holds the state dir's flock (StateDir's lock), seen in the
     kernel: the waiting process sleeps in the file-lock code."""
     import fcntl
-    import subprocess
     cid, pid = created(runtime, bundle, "sleep", "100")
     held = os.open(os.path.join(runtime.root, cid), os.O_RDONLY | os.O_DIRECTORY)
     fcntl.flock(held, fcntl.LOCK_EX)
@@ -194,3 +194,11 @@ def test_the_same_lock_as_the_python_layer(runtime, c_only, bundle):
         os.close(held)
     assert waiting.wait(timeout=30) == 0
     assert proc_state(pid) in (None, "Z") and not os.listdir(runtime.root)
+
+
+def test_debug_and_unusable_log_settings_are_the_python_layers(runtime, c_only, tmp_path):
+    """--debug lines, an unknown --log-format and a --log that cannot be opened: log.py's."""
+    for flags in (["--debug"], ["--log-format", "bogus"], ["--log", str(tmp_path / "no-such-dir" / "x.log")]):
+        refused = subprocess.run(c_only.cmd + ["--root", runtime.root, *flags, "state", "nope"], capture_output=True,
+                                 text=True)
+        assert refused.returncode == 1 and HANDED_OVER in refused.stderr

@@ -99,6 +99,7 @@ def test_scope_has_the_resources_and_the_init(sd):
 def test_later_calls_without_the_flag(sd):
     runtime, bundle, unit, cgdir = sd
     bundle.config["linux"]["resources"] = {"memory": {"limit": 64 << 20}}
+    bundle.config["linux"]["namespaces"].append({"type": "cgroup"})  # not in the default spec (as runc's)
     cid, pid = systemd_run(runtime, bundle, "sleep", "1000")
     runtime("update", "--memory", str(128 << 20), "--pids-limit", "77", cid)
     assert show(unit, "MemoryMax")["MemoryMax"] == str(128 << 20) == read(f"{cgdir}/memory.max")

@@ -44,7 +44,7 @@ def test_misuse_is_an_invalid_argument(argv, message):
 
 def test_one_command_table_every_command_with_its_handler():
     assert {"create", "start", "run", "state", "kill", "delete", "list", "exec", "pause", "resume", "update",
-            "ps", "events", "spec", "features", "network"} == set(COMMANDS)
+            "ps", "events", "spec", "features", "network", "checkpoint", "restore"} == set(COMMANDS)
     for name, cmd in COMMANDS.items():
         assert cmd.handler.__name__ == f"cmd_{name}"
         assert f"{name} " in cmd.help_text("ociruntime")
