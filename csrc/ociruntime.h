@@ -96,6 +96,7 @@ struct oci_seccomp {
     int listener_fd;          /* connected linux.seccomp.listenerPath socket, -1: none */
     const char *listener_head;/* the listener message's opening: '{"ociVersion":..,"fds":[..],"metadata":..' */
     const char *state;        /* set by the init before loading: the runtime's state JSON (its "pid" is the host pid) */
+    long pid;                 /* exec: the process's host pid for the listener (set before loading); 0: the state's */
     const unsigned char *bpf; /* the filter compiled by the runtime (cached), loaded as is; NULL: build it here */
     int bpf_len;
 };

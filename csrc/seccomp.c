@@ -101,8 +101,8 @@ static char *listener_message(const struct oci_seccomp *sc, char *err, int errle
     const char *at = sc->state ? strstr(sc->state, "\"pid\"") : NULL;
     char *message;
     size_t size;
-    long pid = 0;
-    if (at) {
+    long pid = sc->pid;
+    if (pid <= 0 && at) {
         at += strlen("\"pid\"");
         while (*at == ' ' || *at == ':')
             at++;

@@ -182,6 +182,15 @@ static void stage2(struct oci_plan *plan, int listen_fd)
     prctl(PR_SET_DUMPABLE, 0);
     if (setsid() < 0)
         oci_die_errno(sync_fd, "setsid");
+    if (plan->exec_only && plan->seccomp && plan->seccomp->notify) {
+        /* the listener's message for an exec'd process: its host pid (which only the runtime
+         * knows across the pid namespace) and the container's state, asked for here */
+        char *rest;
+        oci_sync_send(sync_fd, "seccomp-state");
+        oci_sync_expect(sync_fd, "state", state, sizeof state);
+        plan->seccomp->pid = strtol(state, &rest, 10);
+        memmove(state, rest + (*rest == ' '), strlen(rest + (*rest == ' ')) + 1);
+    }
 
     if (plan->clone_flags & CLONE_NEWNET)
         oci_loopback_up(plan);

@@ -33,6 +33,10 @@ void oci_setup_terminal(const struct oci_plan *plan)
         close(plan->console_fd);
     }
     close(master);
+    /* as runc's fixStdioPermissions: the process's user owns its terminal (the group stays
+     * devpts' gid=); an owner or group not mapped in a user namespace is left as it is */
+    if (plan->uid != 0 && fchown(slave, plan->uid, (gid_t)-1) < 0 && errno != EINVAL && errno != EPERM)
+        oci_die_errno(plan->sync_fd, "chown the pty to uid %u", plan->uid);
     if (ioctl(slave, TIOCSCTTY, 0) < 0)
         oci_die_errno(plan->sync_fd, "set controlling terminal");
     for (int fd = 0; fd < 3; fd++)

@@ -44,20 +44,34 @@ def _copy_winsize(src, dst):
         pass
 
 
-def proxy_terminal(master):
-    """Foreground `run` with a tty and no --console-socket (as runc does): our
-    terminal in raw mode, bytes copied both ways until the container side closes."""
+def caller_terminal():
+    """The caller's terminal for `exec -t` without --console-socket, as runc finds it: stdin
+    when it is one, else the controlling terminal (/dev/tty); an fd the caller closes."""
+    if os.isatty(0):
+        return os.dup(0)
+    try:
+        return os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as e:
+        raise RuntimeFailure(f"open /dev/tty: {e.strerror} (exec -t needs a terminal, or --console-socket)") from None
+
+
+def proxy_terminal(master, terminal=None):
+    """Foreground `run` or `exec` with a tty and no --console-socket (as runc does): the
+    caller's terminal (stdin when it is one, or `terminal`, an fd closed here) in raw mode
+    and its size given to the pty, bytes copied stdin -> pty -> stdout until the container
+    side closes."""
     import _signal
     import select
-    stdin_tty = os.isatty(0)
+    if terminal is None and os.isatty(0):
+        terminal = os.dup(0)
     saved = None
-    if stdin_tty:
+    if terminal is not None:
         import termios
         import tty
-        saved = termios.tcgetattr(0)
-        tty.setraw(0)
-        _copy_winsize(0, master)
-        _signal.signal(_signal.SIGWINCH, lambda *_: _copy_winsize(0, master))
+        saved = termios.tcgetattr(terminal)
+        tty.setraw(terminal)
+        _copy_winsize(terminal, master)
+        _signal.signal(_signal.SIGWINCH, lambda *_: _copy_winsize(terminal, master))
     readers = [0, master]
     try:
         while True:
@@ -81,5 +95,7 @@ def proxy_terminal(master):
                     readers.remove(0)
     finally:
         if saved is not None:
-            termios.tcsetattr(0, termios.TCSADRAIN, saved)
+            termios.tcsetattr(terminal, termios.TCSADRAIN, saved)
+        if terminal is not None:
+            os.close(terminal)
         os.close(master)

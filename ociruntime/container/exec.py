@@ -59,9 +59,18 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         c.close()
     if trace:
         trace("loaded")
-    if process.get("terminal") and not console_socket and detach:
+    terminal = bool(process.get("terminal"))
+    if terminal and not console_socket and detach:
         raise RuntimeFailure("cannot allocate tty if the runtime will detach without setting console socket")
-    console = connect_console_socket(console_socket) if console_socket and process.get("terminal") else None
+    console = connect_console_socket(console_socket) if console_socket and terminal else None
+    pair = None
+    if terminal and not console_socket:
+        # as runc: the caller's own terminal is proxied to the process's pty; it must have one
+        # (stdin, or its controlling terminal when stdin is redirected)
+        from .console import caller_terminal, console_pair
+        caller_tty = caller_terminal()
+        pair = console_pair()
+        console = pair[1]
     spawn = None
     try:
         plan = build_exec_plan(config, init_pid, process, console_fd=console.fileno() if console else -1,
@@ -77,8 +86,19 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         if trace:
             trace("clone")
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
+        if msg == "seccomp-state":
+            # its seccomp listener gets this pid and the container's state, as runc's
+            from .lifecycle import _state_json
+            spawn.send(f"state {pid} {_state_json(c, status)}")
+            msg = spawn.recv()
         if msg:
             raise SpawnError(f"exec: unexpected message from the process: {msg[:60]!r}")
+        master = None
+        if pair:
+            from .console import receive_master
+            master = receive_master(pair[0])
+            pair[0].close()
+            pair = None
         if pid_file:  # as runc: a pid file that cannot be written ends the process
             from .state import write_pid_file
             write_pid_file(pid_file, pid)
@@ -88,6 +108,9 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
     except BaseException:
         if console:
             console.close()
+        if pair:
+            pair[0].close()
+            os.close(caller_tty)
         if spawn:
             spawn.abort()
         raise
@@ -95,4 +118,7 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         return pid
     if forward:
         forward_signals(pid)
+    if master is not None:
+        from .console import proxy_terminal
+        proxy_terminal(master, caller_tty)
     return exit_code(os.waitpid(pid, 0)[1])

@@ -292,3 +292,42 @@ def test_bad_profile_fails_create_with_one_line_and_leaves_nothing(runtime, bund
     assert proc.returncode != 0
     assert expected in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not leftovers(runtime, bundle)
+
+
+def test_notify_listener_gets_an_exec_ed_process_and_its_fd(runtime, bundle, tmp_path):
+    """As runc: each exec'd process under a listener profile hands its own notify fd to the
+    agent, with its host pid and the container's state (pid: the init's, status running)."""
+    path = str(tmp_path / "agent.sock")
+    listener = Listener(path)
+    try:
+        with_profile(bundle, {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": path, "listenerMetadata": "m",
+                              "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]},
+                     writable=True)
+        bundle.set_args("sleep", "100")
+        cid = new_id()
+        pid_file = str(tmp_path / "pid")
+        create_detached(runtime, bundle, "--pid-file", pid_file, cid)
+        listener.state()
+        listener.close()
+        os.unlink(path)
+        runtime("start", cid)
+        with open(pid_file) as f:
+            init_pid = int(f.read())
+        listener = Listener(path)                          # the agent, listening again for the exec
+        exec_pid_file = str(tmp_path / "exec.pid")
+        proc = subprocess.Popen(runtime.cmd + ["--root", runtime.root, "exec", "--pid-file", exec_pid_file, cid,
+                                               "mkdir", "/made-by-exec"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        state = listener.state()
+        assert state["fds"] == ["seccompFd"] and state["metadata"] == "m"
+        assert {k: state["state"][k] for k in ("id", "status", "pid")} == {"id": cid, "status": "running",
+                                                                           "pid": init_pid}
+        notified_pid, _ = answer_one_notification(listener.fds[0], errno.EROFS)
+        _, err = proc.communicate(timeout=30)
+        with open(exec_pid_file) as f:
+            exec_pid = int(f.read())
+        assert state["pid"] == exec_pid == notified_pid != init_pid
+        assert proc.returncode == 1 and "Read-only file system" in err
+        runtime("delete", "--force", cid)
+    finally:
+        listener.close()
