@@ -18,11 +18,12 @@ enum {
  * SOCK_SEQPACKET message per step, a word of this table with, for some, " PAYLOAD":
  * stage1 (stage 1 is in its cgroups) -> go -> pid N (the init's host pid) -> hooks (the
  * init's mounts are made) -> state JSON\nJSON (for the listener, for the hooks) -> ready.
- * error MSG ends it from either stage, and answers `start` on the start socket; the
+ * An `exec` whose profile has a seccomp listener: seccomp-state (asked by the process)
+ * -> state PID JSON (its host pid, the container's state). error MSG ends it from either stage, and answers `start` on the start socket; the
  * freestanding exec stub (csrc/stub/exec_stub.c) writes its own "error exec ..." line. */
 enum oci_sync_word {
     OCI_SYNC_STAGE1, OCI_SYNC_GO, OCI_SYNC_PID, OCI_SYNC_HOOKS, OCI_SYNC_STATE, OCI_SYNC_READY,
-    OCI_SYNC_ERROR, OCI_SYNC_WORDS
+    OCI_SYNC_SECCOMP_STATE, OCI_SYNC_ERROR, OCI_SYNC_WORDS
 };
 extern const char *const oci_sync_words[OCI_SYNC_WORDS];
 

@@ -186,8 +186,8 @@ static void stage2(struct oci_plan *plan, int listen_fd)
         /* the listener's message for an exec'd process: its host pid (which only the runtime
          * knows across the pid namespace) and the container's state, asked for here */
         char *rest;
-        oci_sync_send(sync_fd, "seccomp-state");
-        oci_sync_expect(sync_fd, "state", state, sizeof state);
+        oci_sync_send(sync_fd, OCI_SYNC_SECCOMP_STATE, NULL);
+        oci_sync_expect(sync_fd, OCI_SYNC_STATE, state, sizeof state);
         plan->seccomp->pid = strtol(state, &rest, 10);
         memmove(state, rest + (*rest == ' '), strlen(rest + (*rest == ' ')) + 1);
     }

@@ -5,7 +5,8 @@
 
 const char *const oci_sync_words[OCI_SYNC_WORDS] = {
     [OCI_SYNC_STAGE1] = "stage1", [OCI_SYNC_GO] = "go", [OCI_SYNC_PID] = "pid", [OCI_SYNC_HOOKS] = "hooks",
-    [OCI_SYNC_STATE] = "state", [OCI_SYNC_READY] = "ready", [OCI_SYNC_ERROR] = "error",
+    [OCI_SYNC_STATE] = "state", [OCI_SYNC_READY] = "ready", [OCI_SYNC_SECCOMP_STATE] = "seccomp-state",
+    [OCI_SYNC_ERROR] = "error",
 };
 
 int oci_sync_send(int fd, enum oci_sync_word word, const char *payload)

@@ -6,7 +6,7 @@ import os
 from .console import connect_console_socket
 from ..errors import ConfigError, RuntimeFailure, SpawnError, WrongState
 from .signals import exit_code, forward_signals
-from .spawn import Spawn
+from .spawn import Spawn, sync_word
 from .state import StateDir
 
 
@@ -85,11 +85,12 @@ def exec_process(root, container_id, process, *, pid_file=None, console_socket=N
         pid = spawn.release_stage1(trace=trace)
         if trace:
             trace("clone")
+        from .._core import lib
         msg = spawn.recv()  # EOF: the process exec'd (the sync fd is close-on-exec)
-        if msg == "seccomp-state":
+        if msg == sync_word(lib.OCI_SYNC_SECCOMP_STATE):
             # its seccomp listener gets this pid and the container's state, as runc's
             from .lifecycle import _state_json
-            spawn.send(f"state {pid} {_state_json(c, status)}")
+            spawn.send(lib.OCI_SYNC_STATE, f"{pid} {_state_json(c, status)}")
             msg = spawn.recv()
         if msg:
             raise SpawnError(f"exec: unexpected message from the process: {msg[:60]!r}")
