@@ -9,5 +9,5 @@ set -eu
 . "$(dirname "$0")/lib.sh"
 bench=true
 if [ -n "${CRIU_BENCH:-}" ]; then bench=$(vm_bench "$py bench/criu_times.py 1"); fi
-vm_run run_criu.sh --env PATH="$(dirname "$py"):$PATH" -- \
+vm_run run_criu.sh -- \
     /bin/sh -c "$py -m pytest -p no:cacheprovider -q -rs -m criu tests/checkpoint $* && $bench"
