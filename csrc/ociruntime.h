@@ -3,7 +3,14 @@
  *
  * This file is read twice: by the C compiler (through internal.h) and by
  * CFFI's cdef (ociruntime/_build.py), so it holds only declarations CFFI
- * can parse: no preprocessor lines, no macros. */
+ * can parse: no preprocessor lines, no macros.
+ *
+ * Inputs and outputs: the Python layer fills every field of these structs but
+ * those under an "outputs" heading at the end of a struct, which C writes (the
+ * Python layer leaves them as ffi.new made them, zero).
+ * "Unset", one rule: a pointer is NULL, a count 0, an fd -1, a value with an
+ * impossible -1 (umask, personality) is -1 ("leave"); a value whose whole range
+ * means something (oom_score_adj, time offsets, caps) has its own has_X flag. */
 
 /* Fixed sizes, one definition for C and for Python (lib.OCI_MAX_JOINS, ...): the plan
  * builder refuses a config over a limit with an error naming the field, so C never
@@ -96,10 +103,12 @@ struct oci_seccomp {
     int notify;               /* some action is SCMP_ACT_NOTIFY: hand the fd to the listener */
     int listener_fd;          /* connected linux.seccomp.listenerPath socket, -1: none */
     const char *listener_head;/* the listener message's opening: '{"ociVersion":..,"fds":[..],"metadata":..' */
-    const char *state;        /* set by the init before loading: the runtime's state JSON (its "pid" is the host pid) */
-    long pid;                 /* exec: the process's host pid for the listener (set before loading); 0: the state's */
     const unsigned char *bpf; /* the filter compiled by the runtime (cached), loaded as is; NULL: build it here */
     int bpf_len;
+
+    /* outputs, set by the init before loading */
+    const char *state;        /* the runtime's state JSON (its "pid" is the host pid) */
+    long pid;                 /* exec: the process's host pid for the listener; 0: the state's */
 };
 
 struct oci_plan {
@@ -171,9 +180,11 @@ struct oci_plan {
     const char *cgroup2_dir;  /* NULL: stay where stage 1 is */
 
     /* runtime plumbing */
-    int sync_fd;              /* set by oci_spawn: child end of the SOCK_SEQPACKET pair */
     int state_dir_fd;         /* the container's state dir: the start socket is bound in it */
     int exec_only;            /* 1: `exec` into a running container (no rootfs work, no start wait) */
+
+    /* outputs, set by oci_spawn and the stages */
+    int sync_fd;              /* child end of the SOCK_SEQPACKET pair */
     int exec_stub_fd;         /* sealed memfd of csrc/stub/exec_stub.c, -1: none; exec: made by oci_spawn;
                                  create: received with the state at start (nothing held across the wait) */
 };
