@@ -10,20 +10,9 @@ import pytest
 
 from support import proc_state, wait_for
 
-from support import detached, new_id
+from support import created, detached, new_id
 
 WAIT_FOR_TERM = 'trap "exit 7" TERM; echo ready; while :; do sleep 0.05; done'
-
-
-def created(runtime, bundle, *args, cid=None):
-    """A created container running args; its id and init pid (from --pid-file)."""
-    cid = cid or new_id()
-    bundle.set_args(*args)
-    pid_file = os.path.join(bundle.path, "pid")
-    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, "--pid-file", pid_file, cid)
-    assert rc == 0, err
-    with open(pid_file) as f:
-        return cid, int(f.read())
 
 
 def test_status_goes_created_running_stopped(runtime, bundle):

@@ -7,23 +7,13 @@ import subprocess
 import time
 
 import pytest
-from support import cgroup_path, detached, new_id, own_cgroup_dirs, proc_state, wait_for
+from support import cgroup_path, created, own_cgroup_dirs, proc_state, wait_for
 
 from .conftest import HANDED_OVER
 
 # the init records each signal it gets in /signals (in the rootfs, read from the host)
 RECORD_SIGNALS = ('for s in USR1 TERM; do trap "echo $s >>/signals" $s; done; '
                   'echo ready >/signals; while :; do sleep 0.05; done')
-
-
-def created(runtime, bundle, *args):
-    cid = new_id()
-    bundle.set_args(*args)
-    pid_file = os.path.join(bundle.path, "pid")
-    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, "--pid-file", pid_file, cid)
-    assert rc == 0, err
-    with open(pid_file) as f:
-        return cid, int(f.read())
 
 
 def started(runtime, c_only, bundle, *args):

@@ -168,6 +168,17 @@ def detached(runtime, *args):
         return rc, out.read(), err.read()
 
 
+def created(runtime, bundle, *args, cid=None):
+    """A created container running args; its id and init pid (from --pid-file)."""
+    cid = cid or new_id()
+    bundle.set_args(*args)
+    pid_file = os.path.join(bundle.path, "pid")
+    rc, _, err = detached(runtime, "create", "--bundle", bundle.path, "--pid-file", pid_file, cid)
+    assert rc == 0, err
+    with open(pid_file) as f:
+        return cid, int(f.read())
+
+
 def status_fields(text):
     """/proc/PID/status text -> {field: value}."""
     return {k: v.strip() for k, _, v in (line.partition(":") for line in text.splitlines())}
