@@ -75,14 +75,18 @@ def test_recovery_record_damaged_too_fails_loudly_and_keeps_everything(runtime, 
         with open(os.path.join(state_dir, name), "w") as f:
             f.write("garbage")
     pid = json.loads(saved["state.json"])["pid"]
-    failed = runtime("delete", "--force", cid, check=False)
-    assert failed.returncode == 1
-    assert f"recovery.json is corrupt: what the container holds is unknown; its state dir {state_dir} is kept" \
-        in failed.stderr
-    assert leftovers(runtime, bundle, cid, pid).keys() == {"state dir", "cgroups", "init"}
-    with open(os.path.join(state_dir, "recovery.json"), "w") as f:
-        f.write(saved["recovery.json"])  # with it back, delete --force can do its work
-    runtime("delete", "--force", cid)
+    try:
+        failed = runtime("delete", "--force", cid, check=False)
+        assert failed.returncode == 1
+        assert f"recovery.json is corrupt: what the container holds is unknown; its state dir {state_dir} is kept" \
+            in failed.stderr
+        assert leftovers(runtime, bundle, cid, pid).keys() == {"state dir", "cgroups", "init"}
+    finally:
+        # with the record back, delete --force can do its work (also when an assertion
+        # above failed: the kept container must not outlive the test)
+        with open(os.path.join(state_dir, "recovery.json"), "w") as f:
+            f.write(saved["recovery.json"])
+        runtime("delete", "--force", cid)
     reap_orphans()
     assert leftovers(runtime, bundle, cid, pid) == {}
 
