@@ -207,7 +207,7 @@ def _dump(c, criu, opts, images_fd, work_fd):
         if script == "status-ready":
             _signal_status_fd(opts)
 
-    session = swrk.Session(criu, log_path=opts.log_path(log_file))
+    session = swrk.Session(criu, log_path=opts.log_path(log_file), own_stdio=False)
     try:
         session.call({"type": rpc.PRE_DUMP if opts.pre_dump else rpc.DUMP, "opts": req_opts}, on_notify)
     finally:

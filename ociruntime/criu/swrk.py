@@ -41,11 +41,14 @@ def find_criu(path):
 
 class Session:
     """A running `criu swrk`. pass_fds: fds CRIU inherits at the same numbers
-    (namespace files for inherit_fd); our stdio is its stdio (inherit_fd of pipes).
-    on_start(pid): called before the request goes out (restore: put CRIU into the
-    container's cgroup, where it restores the tasks)."""
+    (namespace files for inherit_fd). own_stdio: our stdio is its stdio (restore:
+    inherit_fd hands the restored tasks our fds 0-2); else /dev/null, as runc gives a
+    dump's CRIU (a pre-dump's CRIU, which waits for a next request, complains on stderr
+    when we close the session after its answer). on_start(pid): called before the
+    request goes out (restore: put CRIU into the container's cgroup, where it restores
+    the tasks)."""
 
-    def __init__(self, criu, *, pass_fds=(), on_start=None, log_path=None):
+    def __init__(self, criu, *, pass_fds=(), on_start=None, log_path=None, own_stdio=True):
         """Without log_path (a probe: VERSION, FEATURE_CHECK) CRIU's stdout and stderr,
         where it logs then, go to a memfd that fail() quotes."""
         import _socket
@@ -57,8 +60,13 @@ class Session:
             for fd in (theirs.fileno(), *pass_fds):
                 os.set_inheritable(fd, True)
             try:
-                actions = [] if self.output < 0 else [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                                                      (os.POSIX_SPAWN_DUP2, self.output, 2)]
+                if self.output >= 0:
+                    actions = [(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                               (os.POSIX_SPAWN_DUP2, self.output, 2)]
+                elif own_stdio:
+                    actions = []
+                else:
+                    actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in range(3)]
                 self.pid = os.posix_spawn(criu, [criu, "swrk", str(theirs.fileno())], os.environ,
                                           file_actions=actions)
             except OSError as e:
