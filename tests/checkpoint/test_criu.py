@@ -59,7 +59,7 @@ def count(bundle):
 
 def ckpt(runtime, cid, *args):
     proc = runtime("checkpoint", *args, cid, check=False, timeout=CRIU_TIMEOUT)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr  # nothing on stderr: CRIU's output in its log
     return proc
 
 
@@ -285,29 +285,32 @@ def test_a_pty_container_through_console_socket(runtime, writable, tmp_path, rem
 
 SECCOMP_DENY_MKDIR = {"defaultAction": "SCMP_ACT_ALLOW",
                       "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}
-PROBE = ("while true; do if mkdir /tmp/probe-dir 2>/dev/null; then echo allowed; else echo denied; fi > /tmp/probe; "
-         "rmdir /tmp/probe-dir 2>/dev/null; sleep 0.3; done")
+# "N allowed|denied": N tells a fresh result from the one at the dump (the file is left as
+# it was: CRIU reopens it for a shell caught mid-redirect, and checks its size)
+PROBE = ("i=0; while true; do if mkdir /tmp/probe-dir 2>/dev/null; then r=allowed; else r=denied; fi; "
+         "rmdir /tmp/probe-dir 2>/dev/null; echo \"$i $r\" > /tmp/probe; i=$((i+1)); sleep 0.3; done")
 
 
 def _probe(bundle):
     try:
         with open(os.path.join(bundle.rootfs, "tmp", "probe")) as f:
-            return f.read().strip()
-    except FileNotFoundError:
-        return ""
+            n, result = f.read().split()
+            return int(n), result
+    except (FileNotFoundError, ValueError):
+        return -1, ""
 
 
 def test_limits_seccomp_and_capabilities_survive(runtime, writable, tmp_path, remove_test_cgroup_parents):
     writable.config["linux"]["resources"] = {"memory": {"limit": 64 << 20}}
     writable.config["linux"]["seccomp"] = SECCOMP_DENY_MKDIR
     cid = run_detached(runtime, writable, "sh", "-c", PROBE)
-    wait_for(lambda: _probe(writable) == "denied", timeout=60, what="the probe")
+    wait_for(lambda: _probe(writable)[1] == "denied", timeout=60, what="the probe")
     status_before = status_fields(exec_in(runtime, cid, "cat", "/proc/1/status").stdout)
     ckpt(runtime, cid, "--image-path", str(tmp_path / "img"))
-    os.unlink(os.path.join(writable.rootfs, "tmp", "probe"))
+    at_dump = _probe(writable)[0]
     state = restore(runtime, writable, cid, tmp_path / "img")
-    wait_for(lambda: _probe(writable), timeout=60, what="the restored probe")
-    assert _probe(writable) == "denied"  # the restored init's own filter, seen from inside
+    wait_for(lambda: _probe(writable)[0] > at_dump + 1, timeout=60, what="the restored probe")
+    assert _probe(writable)[1] == "denied"  # the restored init's own filter, seen from inside
     status_after = status_fields(exec_in(runtime, cid, "cat", "/proc/1/status").stdout)
     for field in ("Seccomp", "Seccomp_filters", "CapEff", "CapPrm", "CapBnd", "CapInh"):
         assert status_after[field] == status_before[field], field
