@@ -90,6 +90,10 @@ def test_a_counter_keeps_counting_after_restore(runtime, writable, tmp_path, rem
         assert int(f.read()) == state["pid"]
     wait_for(lambda: count(writable) > at_dump + 2, timeout=60, what="the counter to go on")
     assert count(writable) >= at_dump  # went on from where it was, never from 0 again
+    # its own network namespace as it was: lo up with its addresses (runc always passes CRIU
+    # empty_ns network, and its restored lo is down: --empty-ns network gives that here too)
+    lo = exec_in(runtime, cid, "ip", "-o", "addr", "show", "lo").stdout
+    assert "<LOOPBACK,UP," in exec_in(runtime, cid, "ip", "-o", "link", "show", "lo").stdout and "127.0.0.1/8" in lo
     # a normal container: in the cgroup its config names, exec, pause/resume, update, kill, delete
     assert cgroup_of(state["pid"]).endswith("/" + cgroup_path(writable))
     assert exec_in(runtime, cid, "cat", "/tmp/count").returncode == 0
