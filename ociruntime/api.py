@@ -81,7 +81,8 @@ class Runtime:
         """A running container restored from a checkpoint's images (Container.checkpoint)
         with the bundle's config: its init is this process's child. options: runc's
         restore flags (work_path, tcp_established, ext_unix_sk, shell_job, file_locks,
-        manage_cgroups_mode, empty_ns, auto_dedup, lazy_pages). On failure nothing is left."""
+        manage_cgroups_mode, empty_ns, auto_dedup, lazy_pages, lsm_profile, lsm_mount_context).
+        On failure nothing is left."""
         from .container import checkpoint
         opts = checkpoint.Options(image_path=image_path, **options)
         checkpoint.restore(self.root, container_id, bundle, criu, opts, pid_file=pid_file,

@@ -16,4 +16,5 @@ def restore(rt, o, container_id):
     from ..api import restore_and_wait
     return restore_and_wait(rt, container_id, o["bundle"], criu=o["criu"], detach=o["detach"], pid_file=o["pid_file"],
                             console_socket=o["console_socket"], no_pivot=o["no_pivot"],
+                            lsm_profile=o["lsm_profile"], lsm_mount_context=o["lsm_mount_context"],
                             forward_signals=True, **{k: o[k] for k in _SHARED})

@@ -60,6 +60,8 @@ _RESTORE_FLAGS = _CRIU_FLAGS + [
     Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
     Flag("no-subreaper", "no_subreaper", help="accepted: the restored init is this process's own child"),
     Flag("no-pivot", "no_pivot", help="accepted: CRIU restores the mount namespace as it was"),
+    Flag("lsm-profile", "lsm_profile", True, None, help="LSM profile of the restored processes, TYPE:NAME"),
+    Flag("lsm-mount-context", "lsm_mount_context", True, None, help="LSM mount context of the restored mounts"),
 ]
 
 

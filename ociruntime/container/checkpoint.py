@@ -20,6 +20,8 @@ IMAGE_MARK = "inventory.img"  # every CRIU dump (not a pre-dump) writes it
 LOG_LEVEL = 4
 CLONE_NEWNET = 0x40000000
 EMPTY_NS = {"network": CLONE_NEWNET}
+LSM_KINDS = ("apparmor", "selinux")  # the --lsm-profile TYPEs CRIU knows
+LSM_MIN_CRIU = (3, 16, 0)  # CRIU's lsm_profile and lsm_mount_context options (as runc checks)
 _EXTERNAL_NS = {"network": ("net", "extRootNetNS"), "pid": ("pid", "extRootPidNS")}
 
 
@@ -29,7 +31,7 @@ class Options:
     def __init__(self, *, image_path=None, work_path=None, parent_path=None, leave_running=False,
                  tcp_established=False, ext_unix_sk=False, shell_job=False, file_locks=False, pre_dump=False,
                  manage_cgroups_mode=None, empty_ns=(), auto_dedup=False, lazy_pages=False, status_fd=-1,
-                 page_server=None):
+                 page_server=None, lsm_profile=None, lsm_mount_context=None):
         from ..criu import rpc
         self.image_path = os.path.abspath(image_path or os.path.join(os.getcwd(), "checkpoint"))
         self.work_path = os.path.abspath(work_path) if work_path else None
@@ -57,6 +59,12 @@ class Options:
             raise InvalidArgument("--status-fd needs --lazy-pages")
         self.status_fd = status_fd
         self.page_server = _parse_page_server(page_server) if page_server else None
+        kind, _, name = (lsm_profile or "").partition(":")
+        if lsm_profile and (kind not in LSM_KINDS or not name):
+            raise InvalidArgument(f"invalid --lsm-profile {lsm_profile!r}: use TYPE:NAME, TYPE one of "
+                                  f"{', '.join(LSM_KINDS)}")
+        self.lsm_profile = lsm_profile or None
+        self.lsm_mount_context = lsm_mount_context or None
 
     def common(self, images_fd, work_fd, log_file):
         """The criu_opts both directions set, as runc sets them."""
@@ -312,6 +320,9 @@ def restore(root, container_id, bundle, criu_path, opts, *, pid_file=None, conso
         raise RuntimeFailure(f"--image-path {opts.image_path}: no such directory")
     if not os.path.exists(os.path.join(opts.image_path, IMAGE_MARK)):
         raise RuntimeFailure(f"--image-path {opts.image_path}: not a CRIU checkpoint (no {IMAGE_MARK})")
+    if (opts.lsm_profile or opts.lsm_mount_context) and swrk.version(criu) < LSM_MIN_CRIU:
+        raise RuntimeFailure("--lsm-profile and --lsm-mount-context need CRIU "
+                             f"{'.'.join(map(str, LSM_MIN_CRIU[:2]))} or later")
     bundle = os.path.abspath(bundle)
     config = load_config(bundle)
     if "root" not in config or "process" not in config:
@@ -414,6 +425,10 @@ def _run_restore(c, criu, opts, mgr, console, criu_root):
         req_opts.update(evasive_devices=True, rst_sibling=True, root=criu_root)
         req_opts["inherit_fd"], ns_fds = _inherited(opts.image_path, config)
         req_opts["ext_mnt"] = _restore_external_mounts(config, mgr)
+        if opts.lsm_profile:
+            req_opts["lsm_profile"] = opts.lsm_profile  # the restored tasks' label instead of the dumped one
+        if opts.lsm_mount_context:
+            req_opts["lsm_mount_context"] = opts.lsm_mount_context  # context= of the restored mounts
         hooks = config.get("hooks") or {}
         restored = {}
 

@@ -47,6 +47,8 @@ OPTS = {
     "lazy_pages": Field(48, "bool"),
     "status_fd": Field(49, "int32"),
     "orphan_pts_master": Field(50, "bool"),
+    "lsm_profile": Field(53, "string"),
+    "lsm_mount_context": Field(63, "string"),
 }
 
 FEATURES = {"mem_track": Field(1, "bool"), "lazy_pages": Field(2, "bool"), "pidfd_store": Field(3, "bool")}

@@ -115,3 +115,17 @@ def test_a_criu_failure_on_restore_leaves_nothing(runtime, bundle, tmp_path, rem
     assert "criu RESTORE failed" in error or "criu exited" in error
     assert str(tmp_path / "work" / "restore.log") in error
     nothing_left(runtime, bundle, "r3")
+
+
+def test_podman_s_probe_for_restore_into_a_pod(runtime):
+    """podman restores into a pod only with a runtime whose `restore --lsm-mount-context`
+    (no value) says "flag needs an argument" (crutils.CRRuntimeSupportsPodCheckpointRestore)."""
+    proc = runtime("restore", "--lsm-mount-context", check=False)
+    assert proc.returncode != 0 and "flag needs an argument" in proc.stderr
+
+
+def test_restore_with_a_bad_lsm_profile(runtime, bundle, tmp_path):
+    error = failed(runtime("restore", "-d", "--lsm-profile", "unconfined", "--image-path", fake_image(tmp_path),
+                           "--bundle", bundle.path, "r1", check=False, stdin=subprocess.DEVNULL))
+    assert "invalid --lsm-profile 'unconfined'" in error
+    nothing_left(runtime, bundle, "r1")

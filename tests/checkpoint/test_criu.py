@@ -2,8 +2,8 @@
 VM by tests/vm/run_criu.sh: this host's kernel fails CRIU's vDSO check). Everything is
 observed from inside the container or from the kernel: the counter's file, /proc, the
 cgroup files. Under TCG a checkpoint takes ~15 s: generous timeouts, few steps."""
-import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -15,20 +15,9 @@ import pytest
 from support import (cgroup_path, proc_state, exec_in, leftovers, new_id, own_cgroup_dirs, own_cgroup_parent,
                      receive_fd, status_fields, wait_for)
 
-pytestmark = pytest.mark.criu
+pytestmark = [pytest.mark.criu, pytest.mark.usefixtures("working_criu")]
 CRIU_TIMEOUT = 240
 COUNTER = "i=0; while true; do echo $i > /tmp/count; i=$((i+1)); sleep 0.2; done"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def working_criu():
-    """Skip where CRIU cannot run (the host): `features` asks it over RPC."""
-    from support import ociruntime_command
-    out = subprocess.run(ociruntime_command() + ["features"], capture_output=True, text=True, timeout=600).stdout
-    annotations = json.loads(out)["annotations"]
-    if annotations.get("io.github.ociruntime.checkpoint") != "criu":
-        pytest.skip(f"CRIU does not work here: {annotations.get('io.github.ociruntime.checkpoint.reason')}")
-    return annotations
 
 
 @pytest.fixture
@@ -153,6 +142,69 @@ def test_pre_dump_then_dump_with_parent(runtime, writable, tmp_path, remove_test
     restore(runtime, writable, cid, images / "final")
     wait_for(lambda: count(writable) > at_dump, timeout=60, what="the counter after a two-step dump")
     runtime("delete", "--force", cid)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _read_byte(fd, timeout):
+    import select
+    ready, _, _ = select.select([fd], [], [], timeout)
+    return os.read(fd, 1) if ready else b""
+
+
+def test_lazy_pages_migration(runtime, writable, tmp_path, remove_test_cgroup_parents):
+    """runc's "checkpoint --lazy-pages and restore": the dump keeps the memory pages and
+    serves them (--page-server) once --status-fd says so; `criu lazy-pages` fetches them
+    for the restored tasks as they touch them (userfaultfd). The checkpointed container
+    stays until the last page has gone, so the copy runs under a new id and cgroup."""
+    cid = run_detached(runtime, writable, "sh", "-c", COUNTER)
+    wait_for(lambda: count(writable) >= 2, timeout=60, what="the counter")
+    images, work, port = tmp_path / "img", tmp_path / "work", _free_port()
+    ready_r, ready_w = os.pipe()
+    with open(tmp_path / "checkpoint.err", "w") as err:
+        dump = subprocess.Popen(runtime.cmd + ["--root", runtime.root, "checkpoint", "--lazy-pages", "--page-server",
+                                               f"127.0.0.1:{port}", "--status-fd", str(ready_w), "--work-path",
+                                               str(work), "--image-path", str(images), cid],
+                                pass_fds=(ready_w,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+    os.close(ready_w)
+    lazy = None
+    new_parent = own_cgroup_parent()
+    try:
+        assert _read_byte(ready_r, CRIU_TIMEOUT) == b"\0", (tmp_path / "checkpoint.err").read_text()
+        assert (images / "inventory.img").exists()
+        at_dump = count(writable)
+        lazy = subprocess.Popen(["criu", "lazy-pages", "--page-server", "--address", "127.0.0.1", "--port", str(port),
+                                 "-D", str(images), "-v4", "-o", str(tmp_path / "lazy.log")], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: (images / "lazy-pages.socket").exists(), timeout=60, what="criu lazy-pages to listen")
+        writable.config["linux"]["cgroupsPath"] = new_parent
+        writable.save()
+        state = restore(runtime, writable, "lazy-copy", images, "--lazy-pages")
+        assert state["status"] == "running" and cgroup_of(state["pid"]).endswith("/" + new_parent)
+        assert dump.wait(CRIU_TIMEOUT) == 0, (tmp_path / "checkpoint.err").read_text()  # every page sent
+        assert lazy.wait(CRIU_TIMEOUT) == 0, (tmp_path / "lazy.log").read_text()[-2000:]
+        # the restored tasks' page faults went to userfaultfd and were served from the source
+        lazy_log = (tmp_path / "lazy.log").read_text()
+        handled = [int(n) for n in re.findall(r"Found (\d+) pages to be handled by UFFD", lazy_log)]
+        transferred = re.findall(r"UFFD transferred pages: \((\d+)/(\d+)\)", lazy_log)
+        assert sum(handled) > 0 and "#PF at" in lazy_log, lazy_log[-2000:]
+        assert transferred and all(done == total for done, total in transferred), transferred
+        assert runtime("state", cid, check=False).returncode != 0  # the source is gone, as runc leaves it
+        wait_for(lambda: count(writable) > at_dump + 2, timeout=60, what="the lazily restored counter")
+        runtime("delete", "--force", "lazy-copy")
+    finally:
+        os.close(ready_r)
+        for proc in (dump, lazy):
+            if proc and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for d in own_cgroup_dirs(new_parent):
+            if os.path.exists(d):
+                os.rmdir(d)
 
 
 TCP_PAIR = ("sleep 100000 | nc -l -p 5000 > /tmp/received & sleep 1; "  # the server's stdin never ends

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from ociruntime.container import checkpoint
-from ociruntime.criu import rpc, swrk
+from ociruntime.criu import protobuf, rpc, swrk
 from ociruntime.errors import InvalidArgument
 
 CONFIG = {
@@ -26,6 +26,9 @@ CONFIG = {
     ({"page_server": "nohost"}, "ADDRESS:PORT"),
     ({"page_server": "10.0.0.1:99999"}, "ADDRESS:PORT"),
     ({"status_fd": 5}, "--status-fd needs --lazy-pages"),
+    ({"lsm_profile": "unconfined"}, "invalid --lsm-profile 'unconfined': use TYPE:NAME"),
+    ({"lsm_profile": "smack:x"}, "TYPE one of apparmor, selinux"),
+    ({"lsm_profile": "selinux:"}, "use TYPE:NAME"),
 ])
 def test_bad_flags(kwargs, message):
     with pytest.raises(InvalidArgument, match=message):
@@ -42,6 +45,15 @@ def test_flags_as_criu_options():
     assert opts.page_server == {"address": "::1", "port": 2700}
     assert opts.log_path("dump.log") == "/img/dump.log"
     assert checkpoint.Options(image_path="/img", work_path="/w").log_path("x.log") == "/w/x.log"
+
+
+def test_lsm_options_in_criu_s_encoding():
+    opts = checkpoint.Options(image_path="/img", lsm_profile="selinux:system_u:system_r:container_t:s0:c1,c2",
+                              lsm_mount_context="system_u:object_r:container_file_t:s0:c1,c2")
+    assert opts.lsm_profile.startswith("selinux:") and opts.lsm_mount_context.endswith(":s0:c1,c2")
+    # rpc.proto: lsm_profile = 53, lsm_mount_context = 63, both strings (wire type 2)
+    encoded = protobuf.encode(rpc.OPTS, {"lsm_profile": "apparmor:p", "lsm_mount_context": "c"})
+    assert encoded == b"\xaa\x03\x0aapparmor:p" + b"\xfa\x03\x01c"
 
 
 def test_external_mounts_on_dump_and_on_restore():
