@@ -236,6 +236,9 @@ int oci_cgroup_pid_count(const char *procs_dir);
 int oci_cgroup_freeze(int version, const char *freezer_dir, int frozen, char *err, int errlen);
 /* rmdir a cgroup tree leaf-first, retrying while dying tasks still hold it; absent is fine. */
 int oci_cgroup_remove_tree(const char *dir, char *err, int errlen);
+/* Put the file tmp in place of name (both in dir_fd), atomically; tmp is gone after.
+ * 0, or -1 and errno. */
+int oci_replace_file(int dir_fd, const char *tmp, const char *name);
 /* Release a created container's init, in two steps (a caller may trace between them):
  * connect to its start socket in the state dir: the connected socket, or -errno when
  * no init listens; then remove the socket file, send the state (and the exec stub

@@ -9,7 +9,8 @@ and `delete` from it without Python). Mode 0711; the id as check_id() allows, at
 
   state.json      THE record of the container: one JSON object of at most STATE_MAX
                   bytes, always replaced whole
-                  (written to state.json.tmp, then renamed over it), so a reader or a
+                  (written to state.json.tmp, then put in its place by oci_replace_file,
+                  csrc/container.c: an exchange, or a rename when there is none), so a reader or a
                   runtime killed at any instant sees the old record or the new one.
                   Fields, and the step of `create` (lifecycle.create) that writes them:
     id, bundle, rootfs, created, annotations, config
@@ -34,14 +35,14 @@ and `delete` from it without Python). Mode 0711; the id as check_id() allows, at
                   truncated, missing): {"cgroup", "network", "pid", "init_start_time"} as
                   in state.json. Written just before state.json at step 1, so it exists
                   before anything is made, and at step 2 only for a container without a
-                  cgroup (with one, killing the cgroup kills the init: each rewrite is a
-                  rename over a file, ~0.4-1.5 ms on ext4, whose auto_da_alloc flushes
-                  the new data first); and by `network connect` when it adds the network
+                  cgroup (with one, killing the cgroup kills the init, so the write is
+                  saved); and by `network connect` when it adds the network
                   field. Read by nothing else.
   start.sock      the created init's start socket (csrc/spawn.c wait_for_start): present
                   = not started yet; `start` connects to it, then unlinks it.
   state.json.tmp, recovery.json.tmp
-                  a write under way (or cut short by a kill); ignored, removed with the dir.
+                  a write under way, or the old record between the exchange and its
+                  unlink (or either cut short by a kill); ignored, removed with the dir.
 
 Nothing else of a container outlives a call: its mounts are made by its init inside its
 own mount namespace and go with it (without one, the host's table is never changed);
@@ -225,16 +226,20 @@ class StateDir:
         return os.open(name, flags | os.O_CLOEXEC, 0o600, dir_fd=self.dir_fd)
 
     def _replace(self, name, record):
-        """Write a record whole, atomically (temp file + rename). No fsync: the record must
+        """Write a record whole, atomically (temp file, then csrc/container.c
+        oci_replace_file: an exchange, as a rename over the old record makes ext4 write
+        the new one out first). No fsync: the record must
         outlive the runtime being killed, which the page cache does; a machine crash
         takes the containers with it (and --root is under /run, usually a tmpfs; fsync
         would cost ~3.5 ms a write on this machine's ext4 /run). A failure
         (a full disk under --root) names the file, and the half-written temporary is removed."""
+        from .._core import ffi, lib
         tmp = name + ".tmp"
         try:
             with open(tmp, "w", opener=self._opener) as f:
                 f.write(jsonio.dumps(record))
-            os.rename(tmp, name, src_dir_fd=self.dir_fd, dst_dir_fd=self.dir_fd)
+            if lib.oci_replace_file(self.dir_fd, tmp.encode(), name.encode()) < 0:
+                raise OSError(ffi.errno, os.strerror(ffi.errno))
         except OSError as e:
             try:
                 os.unlink(tmp, dir_fd=self.dir_fd)

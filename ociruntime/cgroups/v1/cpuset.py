@@ -1,4 +1,5 @@
-"""v1 cpuset: cpus/mems, and seeding new cgroups from their parent (an empty cpuset takes no tasks)."""
+"""v1 cpuset: cpus/mems (apply, which v2 uses too), and seeding new cgroups from their
+parent (an empty cpuset takes no tasks)."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""v1 pids: pids.max."""
+"""v1 pids: pids.max and pids.current (the same in v2: v2/pids.py is this module)."""
 
 from .. import files, stats
 from ..resources import field_name, get_int, section

@@ -1,15 +1,6 @@
-"""v2 pids: pids.max."""
+"""v2 pids: pids.max and pids.current, the same files and values as v1's, so one
+implementation (v1/pids.py) serves both."""
 
-from .. import files, stats
-from ..resources import field_name, get_int, section
+from ..v1.pids import apply, collect
 
-
-def apply(cgdir, resources):
-    limit = get_int(section(resources, "pids"), "limit", field_name("pids", "limit"))
-    if limit:
-        files.write(cgdir, "pids.max", limit if limit > 0 else "max", field_name("pids", "limit"))
-
-
-def collect(cgdir, out):
-    limit = files.read_uint(cgdir, "pids.max")
-    out["pids"] = stats.pids(files.read_uint(cgdir, "pids.current"), 0 if limit == files.MAX_UINT64 else limit)
+__all__ = ["apply", "collect"]
