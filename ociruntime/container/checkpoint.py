@@ -20,7 +20,7 @@ IMAGE_MARK = "inventory.img"  # every CRIU dump (not a pre-dump) writes it
 LOG_LEVEL = 4
 CLONE_NEWNET = 0x40000000
 EMPTY_NS = {"network": CLONE_NEWNET}
-LSM_KINDS = ("apparmor", "selinux")  # the --lsm-profile TYPEs CRIU knows
+LSM_KINDS = ("apparmor", "selinux", "none")  # the --lsm-profile TYPEs CRIU knows ("none:": no profile)
 LSM_MIN_CRIU = (3, 16, 0)  # CRIU's lsm_profile and lsm_mount_context options (as runc checks)
 _EXTERNAL_NS = {"network": ("net", "extRootNetNS"), "pid": ("pid", "extRootPidNS")}
 
@@ -59,8 +59,8 @@ class Options:
             raise InvalidArgument("--status-fd needs --lazy-pages")
         self.status_fd = status_fd
         self.page_server = _parse_page_server(page_server) if page_server else None
-        kind, _, name = (lsm_profile or "").partition(":")
-        if lsm_profile and (kind not in LSM_KINDS or not name):
+        kind, colon, name = (lsm_profile or "").partition(":")
+        if lsm_profile and (kind not in LSM_KINDS or not colon or not (name or kind == "none")):
             raise InvalidArgument(f"invalid --lsm-profile {lsm_profile!r}: use TYPE:NAME, TYPE one of "
                                   f"{', '.join(LSM_KINDS)}")
         self.lsm_profile = lsm_profile or None

@@ -27,7 +27,7 @@ CONFIG = {
     ({"page_server": "10.0.0.1:99999"}, "ADDRESS:PORT"),
     ({"status_fd": 5}, "--status-fd needs --lazy-pages"),
     ({"lsm_profile": "unconfined"}, "invalid --lsm-profile 'unconfined': use TYPE:NAME"),
-    ({"lsm_profile": "smack:x"}, "TYPE one of apparmor, selinux"),
+    ({"lsm_profile": "smack:x"}, "TYPE one of apparmor, selinux, none"),
     ({"lsm_profile": "selinux:"}, "use TYPE:NAME"),
 ])
 def test_bad_flags(kwargs, message):
@@ -51,6 +51,7 @@ def test_lsm_options_in_criu_s_encoding():
     opts = checkpoint.Options(image_path="/img", lsm_profile="selinux:system_u:system_r:container_t:s0:c1,c2",
                               lsm_mount_context="system_u:object_r:container_file_t:s0:c1,c2")
     assert opts.lsm_profile.startswith("selinux:") and opts.lsm_mount_context.endswith(":s0:c1,c2")
+    assert checkpoint.Options(image_path="/img", lsm_profile="none:").lsm_profile == "none:"  # CRIU: no profile
     # rpc.proto: lsm_profile = 53, lsm_mount_context = 63, both strings (wire type 2)
     encoded = protobuf.encode(rpc.OPTS, {"lsm_profile": "apparmor:p", "lsm_mount_context": "c"})
     assert encoded == b"\xaa\x03\x0aapparmor:p" + b"\xfa\x03\x01c"
