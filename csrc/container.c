@@ -1,7 +1,8 @@
 /* The container's state acted on: status, signals, waiting, cgroup teardown, the
- * start handshake and the record's atomic replacement. One implementation for both callers: the `ociruntime` front door
- * (csrc/frontdoor/main.c) and the Python layer (ociruntime/container/, through CFFI),
- * so that what `state` says or `delete` removes cannot differ between them. */
+ * start handshake and the record's atomic replacement. One implementation for both
+ * callers: the `ociruntime` front door (csrc/frontdoor/main.c) and the Python layer
+ * (ociruntime/container/, through CFFI), so that what `state` says or `delete` removes
+ * cannot differ between them. */
 #include "internal.h"
 #include <dirent.h>
 #include <poll.h>
@@ -346,14 +347,6 @@ int oci_cgroup_remove_tree(const char *dir, char *err, int errlen)
     return rc;
 }
 
-extern const unsigned char oci_exec_stub[];
-extern const unsigned int oci_exec_stub_len;
-
-/* The exec stub in a sealed memfd: the container's program is exec'd by it, so
- * /proc/self/exe at that execve is the sealed stub, never the runtime's interpreter
- * on the host (CVE-2019-5736: `#!/proc/self/exe`). -1 if there is none. `exec` makes
- * it before the fork; `start` hands it to the waiting init, which holds no such fd
- * across the wait. */
 /* An exchange, then the old record (now under tmp) unlinked, rather than a rename over
  * name: ext4's auto_da_alloc writes out a file renamed over another before the rename
  * returns, which cost `create` 0.3-120 ms a record rewrite on an ext4 --root (journal
@@ -367,6 +360,14 @@ int oci_replace_file(int dir_fd, const char *tmp, const char *name)
     return renameat(dir_fd, tmp, dir_fd, name);
 }
 
+extern const unsigned char oci_exec_stub[];
+extern const unsigned int oci_exec_stub_len;
+
+/* The exec stub in a sealed memfd: the container's program is exec'd by it, so
+ * /proc/self/exe at that execve is the sealed stub, never the runtime's interpreter
+ * on the host (CVE-2019-5736: `#!/proc/self/exe`). -1 if there is none. `exec` makes
+ * it before the fork; `start` hands it to the waiting init, which holds no such fd
+ * across the wait. */
 int oci_exec_stub_memfd(void)
 {
     unsigned int done = 0;
