@@ -1,8 +1,8 @@
-"""podman 4.3 (through conmon) and containerd 1.6's runc shim (driven by ctr) checkpoint
-and restore containers with ociruntime as their runtime (marker `criu`; only in the VM
-of tests/vm/run_criu.sh: storage goes on tmpfs mounts over /var/lib/containers and
-/var/lib/containerd, which this writes). One test per engine: each engine call costs
-seconds under TCG.
+"""podman 4.3 (through conmon), and containerd 1.6's runc shim driven by ctr and by Docker's
+dockerd, checkpoint and restore containers with ociruntime as their runtime (marker `criu`;
+only in the VM of tests/vm/run_criu.sh: storage goes on tmpfs mounts over the engines'
+/var/lib and /run directories, which this writes). One test per engine: each engine call
+costs seconds under TCG.
 
 The container's counter keeps a mark in its shell's memory only (set by a signal before
 the checkpoint): a restored process shows it, a restarted one cannot. The runtime the
@@ -61,7 +61,8 @@ def engine_env(tmp_path_factory):
     sh("tar", "-C", f"{work}/bundle/rootfs", "-cf", f"{work}/rootfs.tar", ".")
     mounted = []
     try:
-        for d in ("/var/lib/containers", "/run/containers", "/var/lib/containerd", "/run/containerd"):
+        for d in ("/var/lib/containers", "/run/containers", "/var/lib/containerd", "/run/containerd",
+                  "/var/lib/docker", "/run/docker"):
             os.makedirs(d, exist_ok=True)
             sh("mount", "-t", "tmpfs", "tmpfs", d)
             mounted.append(d)
@@ -143,23 +144,41 @@ def ctr_pid(name):
     return next((int(r[1]), r[2]) for r in rows if r[0] == name)
 
 
-@pytest.mark.skipif(not (shutil.which("containerd") and shutil.which("ctr") and shutil.which("podman")),
-                    reason="containerd, ctr or podman (makes the image) not installed")
-def test_ctr_task_and_container_checkpoint_then_restore(engine_env):
-    work, wrapper, calls = engine_env
+def stop_daemon(daemon):
+    daemon.terminate()
+    daemon.wait(timeout=SLOW)
+
+
+@pytest.fixture(scope="module")
+def containerd(engine_env):
+    """containerd on its tmpfs storage, as the distribution's containerd.service runs it (no CRI
+    plugin), for ctr and for dockerd, which uses it as Debian's docker.service does."""
+    if not (shutil.which("containerd") and shutil.which("ctr")):
+        pytest.skip("containerd or ctr not installed")
+    work = engine_env[0]
     with open(f"{work}/containerd.toml", "w") as f:
         f.write('version = 2\nroot = "/var/lib/containerd"\nstate = "/run/containerd"\n'
                 'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n')
     with open(f"{work}/containerd.log", "w") as log:
         daemon = subprocess.Popen(["containerd", "--config", f"{work}/containerd.toml"], stdout=log, stderr=log,
                                   stdin=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: os.path.exists("/run/containerd/containerd.sock"), timeout=SLOW, what="containerd")
+        yield "/run/containerd/containerd.sock"
+    finally:
+        stop_daemon(daemon)
+        reap_orphans()
+
+
+@pytest.mark.skipif(not shutil.which("podman"), reason="podman (makes the image) not installed")
+def test_ctr_task_and_container_checkpoint_then_restore(engine_env, containerd):
+    work, wrapper, calls = engine_env
     exec_ids = iter(range(1000))
 
     def inside():
         return counted(sh(*CTR, "task", "exec", "--exec-id", f"e{next(exec_ids)}", "counter",
                           "cat", "/tmp/count").stdout)
     try:
-        wait_for(lambda: os.path.exists("/run/containerd/containerd.sock"), timeout=SLOW, what="containerd")
         # the image: podman's import of the rootfs, saved as a docker archive
         sh("podman", *PODMAN_OPTS, "import", "-c", "ENV PATH=/bin", f"{work}/rootfs.tar", "localhost/bb")
         sh("podman", *PODMAN_OPTS, "save", "-o", f"{work}/bb.tar", "localhost/bb")
@@ -192,9 +211,63 @@ def test_ctr_task_and_container_checkpoint_then_restore(engine_env):
         sh(*CTR, "task", "kill", "-s", "SIGKILL", "counter", check=False)
         sh(*CTR, "task", "rm", "-f", "counter", check=False)
         sh(*CTR, "container", "rm", "counter", check=False)
-        daemon.terminate()
-        daemon.wait(timeout=60)
-        reap_orphans()
         remove_cgroup_tree("/sys/fs/cgroup" + os.path.dirname(CTR_CGROUP))
     # the shim's calls: `checkpoint --image-path DIR --work-path W --leave-running`, `restore ... -no-subreaper`
     assert len(runtime_calls(calls, "checkpoint")) >= 2 and runtime_calls(calls, "restore")
+
+
+DOCKER_CGROUP_PARENT = "/oci-test-docker-criu"
+
+
+@pytest.mark.skipif(not (shutil.which("dockerd") and shutil.which("docker")), reason="Docker not installed")
+def test_docker_checkpoint_then_start_from_it(engine_env, containerd):
+    """Docker's (experimental) `docker checkpoint create` and `docker start --checkpoint`, through
+    containerd's runc shim: `checkpoint [--leave-running]`, then `restore --detach` from the
+    images Docker kept under the container."""
+    work, wrapper, calls = engine_env
+    with open(f"{work}/dockerd.log", "w") as log:
+        daemon = subprocess.Popen(
+            ["dockerd", "--experimental", "--containerd", containerd, "--data-root", "/var/lib/docker",
+             "--exec-root", "/run/docker", "--pidfile", "/run/docker/dockerd.pid",
+             "--bridge", "none", "--iptables=false", "--ip-forward=false", "--ip-masq=false",
+             "--exec-opt", "native.cgroupdriver=cgroupfs", "--add-runtime", f"oci={wrapper}",
+             "--default-runtime", "oci"], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+
+    def inside():
+        return counted(sh("docker", "exec", "counter", "cat", "/tmp/count").stdout)
+
+    def status():
+        return sh("docker", "inspect", "-f", "{{.State.Status}} {{.State.Pid}}", "counter").stdout.split()
+    try:
+        wait_for(lambda: sh("docker", "info", check=False).returncode == 0, timeout=SLOW, what="dockerd")
+        sh("docker", "import", "-c", 'CMD ["sh"]', "-c", "ENV PATH=/bin", f"{work}/rootfs.tar", "bb")
+        cid = sh("docker", "run", "-d", "--name", "counter", "--network", "none", "--cgroup-parent",
+                 DOCKER_CGROUP_PARENT, "bb", "sh", "-c", COUNTER.format(echo="echo $i; ")).stdout.strip()
+        wait_for(lambda: inside()[0] >= 2, timeout=SLOW, what="the counter")
+        sh("docker", "kill", "-s", "USR1", "counter")
+        wait_for(lambda: inside()[1], timeout=SLOW, what="the mark")
+
+        sh("docker", "checkpoint", "create", "--leave-running", "counter", "running")
+        assert status()[0] == "running"
+        sh("docker", "checkpoint", "create", "counter", "stopped")
+        assert status()[0] == "exited"
+        assert cid not in sh(*ociruntime_command(), "--root", "/run/docker/runtime-runc/moby", "list", "-q").stdout
+        assert set(sh("docker", "checkpoint", "ls", "counter").stdout.split()[2:]) == {"running", "stopped"}
+        logged = [int(n) for n in sh("docker", "logs", "counter").stdout.split()]
+
+        sh("docker", "start", "--checkpoint", "stopped", "counter")
+        state, pid = status()
+        assert state == "running" and cgroup_of(int(pid)) == f"{DOCKER_CGROUP_PARENT}/{cid}"
+        wait_for(lambda: inside()[0] > logged[-1], timeout=SLOW, what="the restored counter")
+        assert inside()[1]  # the shell's memory came back: not a new start
+        logged = [int(n) for n in sh("docker", "logs", "counter").stdout.split()]
+        assert logged == list(range(len(logged)))  # one sequence across the restore
+    finally:
+        sh("docker", "rm", "-f", "counter", check=False)
+        stop_daemon(daemon)
+        reap_orphans()
+        remove_cgroup_tree(f"/sys/fs/cgroup{DOCKER_CGROUP_PARENT}")
+    # the shim's calls: `checkpoint ... --leave-running`, `checkpoint ...`, `restore --detach ... -no-subreaper`
+    checkpoints = runtime_calls(calls, "checkpoint")
+    assert len(checkpoints) >= 2 and "--leave-running" in checkpoints[-2] and "--leave-running" not in checkpoints[-1]
+    assert "--detach" in runtime_calls(calls, "restore")[-1]
