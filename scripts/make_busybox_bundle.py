@@ -38,7 +38,7 @@ def make_bundle(bundle, args=None, busybox=None):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
+    if len(sys.argv) < 2 or sys.argv[1].startswith("-"):  # `--help` once became a bundle named --help
         sys.exit(__doc__)
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     make_bundle(sys.argv[1], sys.argv[2:] or None)
