@@ -123,6 +123,9 @@ void oci_default_home(struct oci_plan *plan);
 void oci_drop_bounding(const struct oci_plan *plan);
 void oci_apply_caps(const struct oci_plan *plan);
 
+/* apparmor.c */
+void oci_apply_apparmor(const struct oci_plan *plan);
+
 /* hooks.c */
 void oci_run_hooks(int sync_fd, const char *kind, const struct oci_hook *hooks, int n, char **envp, const char *state);
 

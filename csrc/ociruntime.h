@@ -165,6 +165,7 @@ struct oci_plan {
     int preserve_fds;         /* fds 3 .. 3+N-1 survive exec */
     int personality;          /* -1: leave */
     struct oci_seccomp *seccomp;  /* NULL: none */
+    const char *apparmor_profile; /* process.apparmorProfile, entered at the next execve; NULL: none */
 
     /* hooks run by the init itself, inside the container */
     struct oci_hook *create_container_hooks;

@@ -245,6 +245,8 @@ static void stage2(struct oci_plan *plan, int listen_fd)
     }
 
     oci_apply_process_attrs(plan);
+    if (plan->apparmor_profile)
+        oci_apply_apparmor(plan);
     oci_setup_terminal(plan);
     /* as runc: into cwd while still root (a 0700 directory the user may not enter works),
      * and as the user when root could not (a root-squashed NFS export). Checked before

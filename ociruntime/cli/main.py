@@ -283,7 +283,7 @@ COMMANDS = {c.name: c for c in [
              Flag("console-socket", "console_socket", True, None, help="unix socket that receives the pty master"),
              Flag("preserve-fds", "preserve_fds", True, 0, int, help="pass N extra fds (from 3)"),
              Flag("process-label", "process_label", True, None, help="SELinux label (not supported here)"),
-             Flag("apparmor", "apparmor", True, None, help="AppArmor profile (not supported here)")], 1, -1,
+             Flag("apparmor", "apparmor", True, None, help="AppArmor profile for the process")], 1, -1,
             flags_after_args=False),
     Command("pause", cmd_pause, "<container-id>", "Freeze every process of the container.", [], 1, 1),
     Command("resume", cmd_resume, "<container-id>", "Thaw a paused container.", [], 1, 1),

@@ -85,8 +85,8 @@ def load_process(path):
 def process_from_flags(base, args, o):
     """runc's exec: the container's process with the command line's changes."""
     from ..container.exec import process_with
-    if o["process_label"] or o["apparmor"]:
-        raise RuntimeFailure("exec: AppArmor/SELinux are not enabled on this host")
+    if o["process_label"]:
+        raise RuntimeFailure("exec: SELinux is not enabled on this host")
     user = None
     if o["user"]:
         uid, _, gid = o["user"].partition(":")
@@ -99,7 +99,8 @@ def process_from_flags(base, args, o):
     except ValueError:
         raise InvalidArgument(f"--additional-gids {o['additional_gids']}: expected numbers") from None
     return process_with(base, args, terminal=o["tty"], env=o["env"], cwd=o["cwd"], user=user,
-                        additional_gids=gids, caps=o["cap"], no_new_privileges=o["no_new_privs"])
+                        additional_gids=gids, caps=o["cap"], no_new_privileges=o["no_new_privs"],
+                        apparmor_profile=o["apparmor"])
 
 
 def ps_table(pid_list, ps_args):

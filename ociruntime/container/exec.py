@@ -11,7 +11,7 @@ from .state import StateDir
 
 
 def process_with(base, args, *, terminal=False, env=(), cwd=None, user=None, additional_gids=(), caps=(),
-                 no_new_privileges=False):
+                 no_new_privileges=False, apparmor_profile=None):
     """runc's exec: the container's process `base` with `args` and these changes
     (user: (uid, gid); caps: names added to the bounding, effective and permitted sets)."""
     process = dict(base)
@@ -32,6 +32,8 @@ def process_with(base, args, *, terminal=False, env=(), cwd=None, user=None, add
         process["capabilities"] = current
     if no_new_privileges:
         process["noNewPrivileges"] = True
+    if apparmor_profile:
+        process["apparmorProfile"] = apparmor_profile
     return process
 
 

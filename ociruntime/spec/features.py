@@ -15,7 +15,7 @@ def features(criu="criu"):
             "capabilities": list(linux.CAPABILITIES),
             "cgroup": {"v1": True, "v2": True, "systemd": True, "systemdUser": False, "rdma": False},
             "seccomp": seccomp.features(),
-            "apparmor": {"enabled": False},
+            "apparmor": {"enabled": True},
             "selinux": {"enabled": False},
             "intelRdt": {"enabled": False},
             "mountExtensions": {"idmap": {"enabled": True}},

@@ -391,14 +391,50 @@ def set_process(p, proc, where="process"):
         p.c.oom_score_adj = proc["oomScoreAdj"]
         p.c.has_oom_score_adj = 1
     p.c.no_new_privileges = 1 if proc.get("noNewPrivileges") else 0
-    for field, what in (("apparmorProfile", "AppArmor"), ("selinuxLabel", "SELinux")):
-        if proc.get(field):
-            raise ConfigError(f"{where}.{field}", f"{what} is not enabled on this host")
+    if proc.get("apparmorProfile"):
+        set_apparmor_profile(p, proc["apparmorProfile"], f"{where}.apparmorProfile")
+    if proc.get("selinuxLabel"):
+        raise ConfigError(f"{where}.selinuxLabel", "SELinux is not enabled on this host")
     set_capabilities(p, proc.get("capabilities"), f"{where}.capabilities")
     console = proc.get("consoleSize") or {}
     p.c.console_rows = console.get("height", 0)
     p.c.console_cols = console.get("width", 0)
     p.c.terminal = 1 if proc.get("terminal") else 0
+
+
+def apparmor_enabled():
+    """The kernel's AppArmor is on (Docker and podman ask the same file before they name a
+    profile; securityfs need not be mounted for the runtime's write)."""
+    try:
+        with open("/sys/module/apparmor/parameters/enabled", "rb") as f:
+            return f.read(1) == b"Y"
+    except OSError:
+        return False
+
+
+def set_apparmor_profile(p, profile, where):
+    """process.apparmorProfile: entered at the program's execve (csrc/apparmor.c). Where
+    AppArmor is off, an error as from runc, whose write to the attribute fails there."""
+    if not apparmor_enabled():
+        raise ConfigError(where, "AppArmor is not enabled on this host")
+    if "\0" in profile or len(profile) > 4000:
+        raise ConfigError(where, f"not an AppArmor profile name: {profile[:100]!r}")
+    # an unknown name fails here, at create, as it fails runc's (which writes it in its init)
+    if profile != "unconfined" and not profile.startswith((":", "&")):  # not namespaced or stacked
+        loaded = loaded_apparmor_profiles()
+        if loaded is not None and profile not in loaded:
+            raise ConfigError(where, f"AppArmor profile {profile!r} is not loaded")
+    p.c.apparmor_profile = p.string(profile)
+
+
+def loaded_apparmor_profiles():
+    """Names of the loaded profiles ("NAME (MODE)" lines); None where securityfs is not
+    mounted: the kernel's answer to the write at exec is the check then."""
+    try:
+        with open("/sys/kernel/security/apparmor/profiles") as f:
+            return {line.rstrip("\n").rsplit(" (", 1)[0] for line in f}
+    except OSError:
+        return None
 
 
 def _set_personality(p, config):
@@ -487,6 +523,9 @@ def build_exec_plan(config, init_pid, process, *, console_fd, preserve_fds):
     if "mount" not in types:
         p.c.rootfs = p.string(f"/proc/{init_pid}/root")
         p.c.host_mount_ns = 1
+    if not process.get("apparmorProfile") and config.get("process", {}).get("apparmorProfile"):
+        # as runc: an exec'd process without a profile of its own gets the container's
+        process = {**process, "apparmorProfile": config["process"]["apparmorProfile"]}
     set_process(p, process)
     p.c.personality = -1
     if config.get("linux", {}).get("seccomp"):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from support.apparmor import loaded_profiles
 from support import (cgroup_path, proc_state, exec_in, leftovers, new_id, own_cgroup_dirs, own_cgroup_parent,
                      receive_fd, status_fields, wait_for)
 
@@ -334,28 +335,10 @@ AA_PROFILES = "".join(f"profile oci-criu-{n} flags=(attach_disconnected,mediate_
 
 @pytest.fixture
 def apparmor_profiles(tmp_path):
-    """Two AppArmor profiles loaded (complain mode: they deny nothing), removed after."""
-    try:
-        with open("/sys/module/apparmor/parameters/enabled") as f:
-            enabled = f.read().strip() == "Y"
-    except OSError:
-        enabled = False
-    if not enabled or not shutil.which("apparmor_parser"):
-        pytest.skip("AppArmor is not enabled here (or apparmor_parser is missing)")
-    # the VM's init mounts no securityfs (a host's does): CRIU finds AppArmor there, and
-    # caches what it found in /run/criu.kdat, which is dropped when the mount changes
-    mounted = not os.path.isdir("/sys/kernel/security/apparmor")
-    if mounted:
-        subprocess.run(["mount", "-t", "securityfs", "securityfs", "/sys/kernel/security"], check=True)
-        _drop_criu_kdat_cache()
-    path = tmp_path / "profiles"
-    path.write_text(AA_PROFILES)
-    subprocess.run(["apparmor_parser", "-r", str(path)], check=True, capture_output=True)
-    yield
-    subprocess.run(["apparmor_parser", "-R", str(path)], check=True, capture_output=True)
-    if mounted:
-        subprocess.run(["umount", "/sys/kernel/security"], check=True)
-        _drop_criu_kdat_cache()
+    """Two AppArmor profiles loaded (complain mode: they deny nothing). CRIU caches what it
+    found of AppArmor in /run/criu.kdat, which is dropped when securityfs comes or goes."""
+    with loaded_profiles(AA_PROFILES, str(tmp_path), on_securityfs_change=_drop_criu_kdat_cache):
+        yield
 
 
 def _drop_criu_kdat_cache():
@@ -368,17 +351,15 @@ def _drop_criu_kdat_cache():
 def test_lsm_profile_rewrites_the_restored_apparmor_profile(runtime, bundle, tmp_path, apparmor_profiles,
                                                            remove_test_cgroup_parents):
     """restore --lsm-profile apparmor:NAME: CRIU puts the restored tasks in NAME instead of
-    the profile they were dumped in (CRIU rewrites a dumped profile; an unconfined task
-    stays unconfined). The init enters the first profile itself (ociruntime has no
-    process.apparmorProfile)."""
-    cid = run_detached(runtime, bundle, "sh", "-c", "echo -n changeprofile oci-criu-dumped > /proc/self/attr/current; "
-                       "exec sh -c 'while true; do sleep 1; done'")
-    wait_for(lambda: exec_in(runtime, cid, "cat", "/proc/1/attr/current").stdout.startswith("oci-criu-dumped"),
-             timeout=60, what="the init in its profile")
-    ckpt(runtime, cid, "--image-path", str(tmp_path / "img"))
-    state = restore(runtime, bundle, cid, tmp_path / "img", "--lsm-profile", "apparmor:oci-criu-restored")
-    with open(f"/proc/{state['pid']}/attr/current") as f:
-        assert f.read().strip() == "oci-criu-restored (complain)"  # as the kernel sees it
+    the profile they were dumped in (process.apparmorProfile); without it, in that one."""
+    bundle.config["process"]["apparmorProfile"] = "oci-criu-dumped"
+    cid = run_detached(runtime, bundle, "sh", "-c", "while true; do sleep 1; done")
+    for image, flags, profile in (("img", (), "oci-criu-dumped"),
+                                  ("img2", ("--lsm-profile", "apparmor:oci-criu-restored"), "oci-criu-restored")):
+        ckpt(runtime, cid, "--image-path", str(tmp_path / image))
+        state = restore(runtime, bundle, cid, tmp_path / image, *flags)
+        with open(f"/proc/{state['pid']}/attr/current") as f:
+            assert f.read().strip() == f"{profile} (complain)"  # as the kernel sees it
     runtime("delete", "--force", cid)
 
 

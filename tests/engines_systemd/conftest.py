@@ -10,6 +10,9 @@ since the set-up writes /etc (the VM's tmpfs overlay) and starts the distributio
 - podman: /etc/containers/containers.conf names ociruntime as the runtime; cgroup_manager
   keeps its default (systemd);
 - ctr: `ctr run --runc-binary ... --runc-systemd-cgroup`, as kubelet's SystemdCgroup = true;
+- securityfs is mounted as on a standard host (the VM's systemd leaves it out): Docker and
+  podman then see the kernel's AppArmor and name their default profiles (docker-default,
+  containers-default-*) in every process they pass;
 - ctr and podman run the busybox rootfs the session makes (--rootfs), Docker the image "bb" made from it.
 The runtime the engines call is a wrapper that notes each call's arguments
 ($OCI_ENGINE_TRACE, default /run/ociruntime-engine-calls) and execs ociruntime."""
@@ -79,6 +82,9 @@ def engines(tmp_path_factory):
     for d in STORAGE:
         os.makedirs(d, exist_ok=True)
         sh("mount", "-t", "tmpfs", "tmpfs", d)
+    securityfs = not os.listdir("/sys/kernel/security")
+    if securityfs:
+        sh("mount", "-t", "securityfs", "securityfs", "/sys/kernel/security")
     write("/etc/docker/daemon.json", '{"runtimes": {"ociruntime": {"path": "%s"}}, "default-runtime": "ociruntime",\n'
           ' "bridge": "none", "iptables": false, "ip-forward": false, "ip-masq": false}\n' % WRAPPER)
     write("/etc/containers/containers.conf", '[containers]\nnetns = "none"\n[engine]\nruntime = "ociruntime"\n'
@@ -93,3 +99,5 @@ def engines(tmp_path_factory):
         reap_orphans()
         for d in reversed(STORAGE):
             subprocess.run(["umount", "-R", "-l", d], capture_output=True)
+        if securityfs:
+            subprocess.run(["umount", "/sys/kernel/security"], capture_output=True)

@@ -87,3 +87,26 @@ def test_podman_with_its_defaults(engines):
     finally:
         sh("podman", "rm", "-f", "-t", "0", cid)
     assert unit_gone(unit)
+
+
+def test_docker_and_podman_confine_their_containers_with_apparmor(engines):
+    """Where the kernel's AppArmor is on (Debian's default), both engines name a profile of
+    their own in the config and in every exec'd process; the kernel then enforces it."""
+    try:
+        aa_on = read("/sys/module/apparmor/parameters/enabled") == "Y"
+    except OSError:
+        aa_on = False
+    if not aa_on:
+        pytest.skip("AppArmor is off in this kernel")
+    probe = "cat /proc/self/attr/current; cat /proc/sysrq-trigger 2>&1 >/dev/null"  # both profiles deny sysrq-trigger
+    docker = sh("docker", *RUN, "--rm", IMAGE, "sh", "-c", probe, check=False).stdout.splitlines()
+    assert docker[0] == "docker-default (enforce)" and "Permission denied" in docker[1], docker
+    cname = name()
+    sh("docker", *RUN, "-d", "--name", cname, IMAGE, "sleep", "1000")
+    try:
+        assert sh("docker", "exec", cname, "cat", "/proc/self/attr/current").stdout == "docker-default (enforce)\n"
+    finally:
+        sh("docker", "rm", "-f", cname)
+    podman = sh("podman", "run", "--rm", "--rootfs", engines, "sh", "-c", probe, check=False).stdout.splitlines()
+    assert podman[0].startswith("containers-default-") and podman[0].endswith(" (enforce)"), podman
+    assert "Permission denied" in podman[1], podman
