@@ -87,6 +87,10 @@ def process_from_flags(base, args, o):
     from ..container.exec import process_with
     if o["process_label"]:
         raise RuntimeFailure("exec: SELinux is not enabled on this host")
+    if o["apparmor"]:
+        from ..spec.plan import apparmor_enabled
+        if not apparmor_enabled():
+            raise RuntimeFailure("exec: AppArmor is not enabled on this host")
     user = None
     if o["user"]:
         uid, _, gid = o["user"].partition(":")

@@ -5,7 +5,8 @@ import pytest
 
 from ociruntime.cli.options import parse_bytes, parse_interval, process_from_flags, resources_from_flags
 from ociruntime.container.signals import exit_code, parse_signal
-from ociruntime.errors import ConfigError, InvalidArgument
+from ociruntime.errors import ConfigError, InvalidArgument, RuntimeFailure
+from ociruntime.spec.plan import apparmor_enabled
 
 
 @pytest.mark.parametrize("text, number", [("SIGTERM", signal.SIGTERM), ("term", signal.SIGTERM), ("9", 9), ("0", 0),
@@ -80,6 +81,17 @@ def test_exec_flags_change_the_containers_process():
 def test_bad_exec_flags():
     with pytest.raises(InvalidArgument, match="--user root: expected uid"):
         process_from_flags({"args": ["sh"]}, ["id"], dict(EXEC_OPTS, user="root"))
+    with pytest.raises(RuntimeFailure, match="^exec: SELinux is not enabled on this host$"):
+        process_from_flags({"args": ["sh"]}, ["id"], dict(EXEC_OPTS, process_label="system_u:system_r:x"))
+
+
+def test_exec_apparmor_flag_names_the_profile_or_says_apparmor_is_off():
+    opts = dict(EXEC_OPTS, apparmor="oci-test")
+    if apparmor_enabled():
+        assert process_from_flags({"args": ["sh"]}, ["id"], opts)["apparmorProfile"] == "oci-test"
+    else:
+        with pytest.raises(RuntimeFailure, match="^exec: AppArmor is not enabled on this host$"):
+            process_from_flags({"args": ["sh"]}, ["id"], opts)
 
 
 def test_bad_process_file(tmp_path):
