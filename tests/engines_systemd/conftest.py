@@ -4,9 +4,9 @@ since the set-up writes /etc (the VM's tmpfs overlay) and starts the distributio
 
 - storage: /var/lib/docker, /var/lib/containerd and /var/lib/containers are tmpfs mounts
   (overlay storage on the VM's overlay root fails with EXDEV);
-- Docker 20.10 (docker.service, containerd.service): /etc/docker/daemon.json only makes
-  ociruntime the default runtime (no native.cgroupdriver: Docker picks systemd here) and
-  keeps the daemon off the VM's network (no bridge, no iptables);
+- Docker (docker.service, containerd.service): /etc/docker/daemon.json only makes
+  ociruntime the default runtime, as a user would (no native.cgroupdriver: Docker picks
+  systemd here; its default bridge network and iptables rules live in the VM's kernel);
 - podman: /etc/containers/containers.conf names ociruntime as the runtime; cgroup_manager
   keeps its default (systemd);
 - ctr: `ctr run --runc-binary ... --runc-systemd-cgroup`, as kubelet's SystemdCgroup = true;
@@ -85,8 +85,8 @@ def engines(tmp_path_factory):
     securityfs = not os.listdir("/sys/kernel/security")
     if securityfs:
         sh("mount", "-t", "securityfs", "securityfs", "/sys/kernel/security")
-    write("/etc/docker/daemon.json", '{"runtimes": {"ociruntime": {"path": "%s"}}, "default-runtime": "ociruntime",\n'
-          ' "bridge": "none", "iptables": false, "ip-forward": false, "ip-masq": false}\n' % WRAPPER)
+    write("/etc/docker/daemon.json",
+          '{"runtimes": {"ociruntime": {"path": "%s"}}, "default-runtime": "ociruntime"}\n' % WRAPPER)
     write("/etc/containers/containers.conf", '[containers]\nnetns = "none"\n[engine]\nruntime = "ociruntime"\n'
           f'[engine.runtimes]\nociruntime = ["{WRAPPER}"]\n')
     try:

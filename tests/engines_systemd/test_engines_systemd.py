@@ -2,9 +2,11 @@
 v2 host, ociruntime as the runtime: each engine hands it --systemd-cgroup and a
 "slice:prefix:name" cgroupsPath. Observed through systemd and the cgroup files."""
 import os
+import urllib.request
 import uuid
 
 import pytest
+from support import wait_for
 
 from .conftest import CALLS, CGROUP2, IMAGE, WRAPPER, sh, show, unit_gone
 
@@ -110,3 +112,38 @@ def test_docker_and_podman_confine_their_containers_with_apparmor(engines):
     podman = sh("podman", "run", "--rm", "--rootfs", engines, "sh", "-c", probe, check=False).stdout.splitlines()
     assert podman[0].startswith("containers-default-") and podman[0].endswith(" (enforce)"), podman
     assert "Permission denied" in podman[1], podman
+
+
+def fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            return reply.read().decode()
+    except OSError:
+        return ""
+
+
+def test_docker_publishes_a_port_and_joins_user_networks(engines, tmp_path):
+    """Docker's own networking with its defaults (bridge, iptables, docker-proxy) in the VM's
+    kernel: -p to a server in a container, a user network with --subnet and --ip, and
+    network connect, as a user's `docker run` has them on a systemd host."""
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "index.html").write_text("hello from ociruntime\n")
+    web, member, net = name(), name(), name()
+    try:
+        sh("docker", "run", "--pull", "never", "-d", "--name", web, "-p", "127.0.0.1:18080:80", "-v", f"{www}:/www:ro",
+           IMAGE, "httpd", "-f", "-p", "80", "-h", "/www")
+        assert wait_for(lambda: fetch("http://127.0.0.1:18080/"), timeout=120, what="the published port") == \
+            "hello from ociruntime\n"
+        sh("docker", "network", "create", "--subnet", "172.30.0.0/24", net)
+        sh("docker", "run", "--pull", "never", "-d", "--name", member, "--network", net, "--ip", "172.30.0.10",
+           IMAGE, "sleep", "1000")
+        sh("docker", "run", "--pull", "never", "--rm", "--network", net, IMAGE, "ping", "-c", "1", "-W", "10",
+           "172.30.0.10")
+        sh("docker", "network", "connect", "bridge", member)
+        addrs = sh("docker", "exec", member, "ip", "-4", "-o", "addr").stdout.split("\n")
+        assert [line.split()[3] for line in addrs if " eth0 " in line] == ["172.30.0.10/24"], addrs
+        assert [line for line in addrs if " eth1 " in line], addrs  # the default bridge, connected live
+    finally:
+        sh("docker", "rm", "-f", web, member, check=False)
+        sh("docker", "network", "rm", net, check=False)
