@@ -24,7 +24,9 @@ void oci_apply_apparmor(const struct oci_plan *plan)
     if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
         oci_die(plan->sync_fd, "apparmor: /proc/self/attr/apparmor/exec is not on procfs: the container's /proc "
                                "is not the kernel's");
-    if (n >= (int) sizeof text || write(fd, text, (size_t) n) < 0)
+    if (n >= (int) sizeof text) /* plan.py refuses such names first */
+        oci_die(plan->sync_fd, "apparmor: profile name too long");
+    if (write(fd, text, (size_t) n) < 0)
         oci_die_errno(plan->sync_fd, "apparmor: %s", text);
     close(fd);
 }

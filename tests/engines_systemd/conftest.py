@@ -23,6 +23,7 @@ import sys
 
 import pytest
 from support import ociruntime_command, reap_orphans
+from support.apparmor import mounted_securityfs
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CGROUP2 = "/sys/fs/cgroup"
@@ -82,16 +83,14 @@ def engines(tmp_path_factory):
     for d in STORAGE:
         os.makedirs(d, exist_ok=True)
         sh("mount", "-t", "tmpfs", "tmpfs", d)
-    securityfs = not os.listdir("/sys/kernel/security")
-    if securityfs:
-        sh("mount", "-t", "securityfs", "securityfs", "/sys/kernel/security")
     write("/etc/docker/daemon.json",
           '{"runtimes": {"ociruntime": {"path": "%s"}}, "default-runtime": "ociruntime"}\n' % WRAPPER)
     write("/etc/containers/containers.conf", '[containers]\nnetns = "none"\n[engine]\nruntime = "ociruntime"\n'
           f'[engine.runtimes]\nociruntime = ["{WRAPPER}"]\n')
     try:
-        sh("systemctl", "start", "containerd.service", "docker.service")
-        yield import_image(str(tmp_path_factory.mktemp("image")))
+        with mounted_securityfs():
+            sh("systemctl", "start", "containerd.service", "docker.service")
+            yield import_image(str(tmp_path_factory.mktemp("image")))
     finally:
         subprocess.run("docker ps -aq | xargs -r docker rm -f; podman rm -af -t 0", shell=True, timeout=SLOW,
                        capture_output=True)
@@ -99,5 +98,3 @@ def engines(tmp_path_factory):
         reap_orphans()
         for d in reversed(STORAGE):
             subprocess.run(["umount", "-R", "-l", d], capture_output=True)
-        if securityfs:
-            subprocess.run(["umount", "/sys/kernel/security"], capture_output=True)

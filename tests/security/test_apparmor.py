@@ -7,7 +7,8 @@ import subprocess
 import pytest
 
 from support import exec_in, leftovers, new_id, start_container
-from support.apparmor import enabled, loaded_profiles
+from ociruntime.spec.plan import apparmor_enabled
+from support.apparmor import loaded_profiles
 
 # allows everything but reading /etc/group: enforced, so the denial shows it is applied
 ENFORCED = "oci-test-enforced"
@@ -97,7 +98,7 @@ def test_a_proc_that_is_not_procfs_is_refused(runtime, bundle, profiles, tmp_pat
     assert leftovers(runtime, bundle) == {}
 
 
-@pytest.mark.skipif(enabled(), reason="AppArmor is on here")
+@pytest.mark.skipif(apparmor_enabled(), reason="AppArmor is on here")
 def test_a_profile_where_apparmor_is_off_is_one_clear_error(runtime, bundle, remove_test_cgroup_parents):
     assert refused_create(runtime, bundle, "docker-default") == (
         "ociruntime: config.json: process.apparmorProfile: AppArmor is not enabled on this host")

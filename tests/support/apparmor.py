@@ -6,37 +6,40 @@ import shutil
 import subprocess
 
 import pytest
+from ociruntime.spec.plan import apparmor_enabled
 
 
-def enabled():
+@contextlib.contextmanager
+def mounted_securityfs(on_change=None):
+    """securityfs at /sys/kernel/security for the block, as a standard host has it (the
+    VM's init and its systemd leave it out): AppArmor's files, which apparmor_parser, Docker
+    and podman look for. Unmounted after if it was mounted here; on_change() after each change."""
+    mount = not os.listdir("/sys/kernel/security")
+    if mount:
+        subprocess.run(["mount", "-t", "securityfs", "securityfs", "/sys/kernel/security"], check=True)
+        if on_change:
+            on_change()
     try:
-        with open("/sys/module/apparmor/parameters/enabled") as f:
-            return f.read().strip() == "Y"
-    except OSError:
-        return False
+        yield
+    finally:
+        if mount:
+            subprocess.run(["umount", "/sys/kernel/security"], check=True)
+            if on_change:
+                on_change()
 
 
 @contextlib.contextmanager
 def loaded_profiles(text, workdir, on_securityfs_change=None):
     """The profiles in `text` loaded (apparmor_parser -r), removed after; skips the test
-    where AppArmor is off. The VM's init mounts no securityfs, which apparmor_parser needs:
-    mounted here for the test then, and on_securityfs_change() called after each change."""
-    if not enabled() or not shutil.which("apparmor_parser"):
+    where AppArmor is off."""
+    if not apparmor_enabled() or not shutil.which("apparmor_parser"):
         pytest.skip("AppArmor is not enabled here (or apparmor_parser is missing)")
-    mounted = not os.path.isdir("/sys/kernel/security/apparmor")
-    if mounted:
-        subprocess.run(["mount", "-t", "securityfs", "securityfs", "/sys/kernel/security"], check=True)
-        if on_securityfs_change:
-            on_securityfs_change()
     path = os.path.join(workdir, "apparmor-profiles")
     with open(path, "w") as f:
         f.write(text)
-    subprocess.run(["apparmor_parser", "-r", path], check=True, capture_output=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["apparmor_parser", "-R", path], check=True, capture_output=True)
-        if mounted:
-            subprocess.run(["umount", "/sys/kernel/security"], check=True)
-            if on_securityfs_change:
-                on_securityfs_change()
+    with mounted_securityfs(on_securityfs_change):
+        subprocess.run(["apparmor_parser", "-r", path], check=True, capture_output=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["apparmor_parser", "-R", path], check=True, capture_output=True)
